@@ -1,0 +1,26 @@
+/** Who is asking, as established by authentication. */
+export interface UserInfo {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+/** Per-request facts the object lifecycle needs. */
+export interface RequestContext {
+  user: UserInfo;
+  /** The request's clock, so one request stamps one time everywhere. */
+  now: Date;
+  /** Warnings to return in `Warning` headers. */
+  warnings: string[];
+}
+
+export function newContext(user: UserInfo): RequestContext {
+  return { user, now: new Date(), warnings: [] };
+}
+
+export const SYSTEM_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
+
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

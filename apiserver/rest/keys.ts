@@ -1,0 +1,15 @@
+import type { ResourceInfo } from '../registry/resource-info.js';
+
+/** Storage keys: /registry/<group|core>/<resource>/[<namespace>/]<name>. */
+export function resourcePrefix(info: ResourceInfo): string {
+  return `/registry/${info.group || 'core'}/${info.resource}/`;
+}
+
+export function collectionPrefix(info: ResourceInfo, namespace: string | undefined): string {
+  const base = resourcePrefix(info);
+  return info.namespaced && namespace ? `${base}${namespace}/` : base;
+}
+
+export function objectKey(info: ResourceInfo, namespace: string | undefined, name: string): string {
+  return info.namespaced ? `${resourcePrefix(info)}${namespace}/${name}` : `${resourcePrefix(info)}${name}`;
+}

@@ -1,0 +1,263 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authn.js';
+import { UnionAuthorizer, discoveryAuthorizer, forbiddenMessage, mastersAuthorizer, type Authorizer } from '../auth/authz.js';
+import { ApiError, errors } from '../errors.js';
+import {
+  AGGREGATED_DISCOVERY_V2,
+  AGGREGATED_DISCOVERY_V2BETA1,
+  VERSION_INFO,
+  aggregatedDiscovery,
+  apiGroupFor,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  wantsAggregated,
+} from '../handlers/discovery.js';
+import { parseApiPath } from '../handlers/request-info.js';
+import { ResourceRegistry } from '../registry/registry.js';
+import { newContext, type RequestContext, type UserInfo } from '../rest/context.js';
+import { ObjectStorage } from '../rest/storage.js';
+import type { Store } from '../storage/store.js';
+import { CrdRegistrar } from './crd-registrar.js';
+import { LifecycleWorker } from './lifecycle.js';
+import { ApiMetrics } from './metrics.js';
+import { OpenApiCache } from './openapi.js';
+import { handleResource, type ResourceDeps } from './resource-routes.js';
+
+export interface ApiServerOptions {
+  store: Store;
+  tls: { key: string; cert: string; clientCA: string };
+  authenticator: Authenticator;
+  /** Tried after the built-in rules (admins may do everything; authenticated users may discover). */
+  authorizer?: Authorizer;
+  logger: Logger;
+  /** Request body limit in bytes (kube uses 3 MiB). */
+  bodyLimit?: number;
+  /** Paths served before authentication, e.g. the hub's join endpoints. */
+  extraRoutes?: (app: ApiApp) => void;
+  /** Extra readiness checks. */
+  readyChecks?: (() => boolean)[];
+  /** How often superseded history is compacted, and how many revisions are kept. */
+  compaction?: { intervalMs: number; keepRevisions: number };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    edgefedUser?: UserInfo;
+  }
+}
+
+export type ApiApp = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz']);
+
+/**
+ * A Kubernetes-compatible API server over a Store: discovery, OpenAPI v3, every verb on built-in
+ * and custom resources, watches, authentication and authorization. A library: the hub serves it,
+ * edge agents embed it as their site's local API.
+ */
+export class ApiServer {
+  readonly registry = new ResourceRegistry();
+  readonly storage: ObjectStorage;
+  readonly metrics = new ApiMetrics();
+  readonly app: ApiApp;
+  private readonly openapi: OpenApiCache;
+  private readonly crds: CrdRegistrar;
+  private readonly lifecycle: LifecycleWorker;
+  private readonly watchClosers = new Set<() => void>();
+  private readonly authorizer: Authorizer;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private ready = false;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.storage = new ObjectStorage(opts.store, this.registry);
+    this.openapi = new OpenApiCache(this.registry);
+    this.crds = new CrdRegistrar(opts.store, this.registry, opts.logger);
+    this.lifecycle = new LifecycleWorker(this.storage, this.registry, opts.logger);
+    this.authorizer = new UnionAuthorizer([mastersAuthorizer, discoveryAuthorizer, ...(opts.authorizer ? [opts.authorizer] : [])]);
+    this.app = Fastify({
+      https: {
+        key: opts.tls.key,
+        cert: opts.tls.cert,
+        ca: opts.tls.clientCA,
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      loggerInstance: opts.logger,
+      disableRequestLogging: true,
+      bodyLimit: opts.bodyLimit ?? 3 * 1024 * 1024,
+      requestTimeout: 0,
+      keepAliveTimeout: 75_000,
+      return503OnClosing: true,
+      forceCloseConnections: true,
+    });
+    this.setup();
+  }
+
+  async start(): Promise<void> {
+    await this.crds.start();
+    await this.lifecycle.start();
+    const c = this.opts.compaction ?? { intervalMs: 60_000, keepRevisions: 10_000 };
+    this.compactTimer = setInterval(() => {
+      const target = this.opts.store.currentRevision() - c.keepRevisions;
+      if (target > 0) void this.opts.store.compact(target).catch((e: unknown) => this.opts.logger.warn({ err: (e as Error).message }, 'compaction failed'));
+    }, c.intervalMs);
+    this.compactTimer.unref();
+    this.ready = true;
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await this.app.listen({ port, host });
+    const addr = this.app.server.address();
+    return typeof addr === 'object' && addr ? addr.port : port;
+  }
+
+  async close(): Promise<void> {
+    this.ready = false;
+    if (this.compactTimer) clearInterval(this.compactTimer);
+    for (const close of [...this.watchClosers]) close();
+    this.lifecycle.stop();
+    this.crds.stop();
+    await this.app.close();
+  }
+
+  private setup(): void {
+    const app = this.app;
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+    app.setErrorHandler((err: unknown, req, reply) => this.sendError(err, req, reply));
+    app.setNotFoundHandler((req, reply) => this.sendError(errors.notFoundPath(), req, reply));
+
+    app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
+    app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
+    app.get('/readyz', async (_req, reply) => {
+      const ok = this.ready && (this.opts.readyChecks ?? []).every((c) => c());
+      return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ok' : 'not ready');
+    });
+    this.opts.extraRoutes?.(app);
+
+    app.addHook('onRequest', async (req) => {
+      const path = req.url.split('?')[0];
+      if (PUBLIC_PATHS.has(path) || req.routeOptions.config?.public === true) return;
+      const r = await this.opts.authenticator.authenticate(req.raw);
+      if (r === undefined) throw errors.unauthorized();
+      if ('rejected' in r) throw errors.unauthorized(`Unauthorized: ${r.rejected}`);
+      req.edgefedUser = r;
+      if (!path.startsWith('/api/') && !path.startsWith('/apis/') && path !== '/api' && path !== '/apis' ) {
+        const attrs = { verb: req.method === 'GET' ? 'get' : req.method.toLowerCase(), resourceRequest: false, path };
+        const d = await this.authorizer.authorize(r, attrs);
+        if (!d.allowed) throw errors.forbidden(forbiddenMessage(r, attrs));
+      }
+    });
+
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.edgefedRoute;
+      if (!route) return;
+      this.metrics.requests.labels(route.verb, route.group, route.resource, String(reply.statusCode)).inc();
+      if (route.verb !== 'watch') this.metrics.latency.labels(route.verb, route.resource).observe(reply.elapsedTime / 1000);
+    });
+
+    app.get('/version', async (_req, reply) => reply.send(VERSION_INFO));
+    app.get('/metrics', async (_req, reply) =>
+      reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()),
+    );
+    app.get('/openapi/v3', async (_req, reply) => reply.type('application/json').send(JSON.stringify(this.openapi.root())));
+    app.get('/openapi/v3/*', async (req, reply) => {
+      const path = (req.params as { '*': string })['*'];
+      const d = this.openapi.document(path);
+      if (!d) throw errors.notFoundPath();
+      return reply.type('application/json').header('Etag', `"${d.hash}"`).send(JSON.stringify(d.doc));
+    });
+    app.get('/openapi/v2', async () => {
+      throw errors.notFoundPath('OpenAPI v2 is not served; use /openapi/v3');
+    });
+
+    const handler = (req: FastifyRequest, reply: FastifyReply) => this.handleApi(req, reply);
+    const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+    for (const url of ['/api', '/api/*', '/apis', '/apis/*']) app.route({ method: [...methods], url, handler });
+  }
+
+  private async handleApi(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
+    const url = new URL(req.url, 'https://x');
+    const p = parseApiPath(url.pathname);
+    if (!p) throw errors.notFoundPath();
+    const user = req.edgefedUser as UserInfo;
+    const ctx: RequestContext = newContext(user);
+    if (p.kind !== 'resource') {
+      if (req.method !== 'GET') throw errors.methodNotAllowed(`${req.method} is not allowed on ${url.pathname}`);
+      return this.serveDiscovery(req, reply, p);
+    }
+    req.edgefedRoute = { verb: req.method, group: p.group, resource: p.resource };
+    const deps: ResourceDeps = {
+      registry: this.registry,
+      storage: this.storage,
+      authorizer: this.authorizer,
+      metrics: this.metrics,
+      watchClosers: this.watchClosers,
+    };
+    reply.header('Audit-Id', req.id);
+    const result = await handleResource(deps, req, reply, p, ctx, url.searchParams);
+    if (ctx.warnings.length && !reply.sent) {
+      reply.header('Warning', ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
+    }
+    return result;
+  }
+
+  private serveDiscovery(req: FastifyRequest, reply: FastifyReply, p: Exclude<ReturnType<typeof parseApiPath>, undefined>) {
+    const send = (body: unknown, type = 'application/json') => reply.type(type).send(JSON.stringify(body));
+    switch (p.kind) {
+      case 'root': {
+        const agg = wantsAggregated(req.headers.accept);
+        if (agg) {
+          return send(aggregatedDiscovery(this.registry, p.core, agg), agg === 'v2' ? AGGREGATED_DISCOVERY_V2 : AGGREGATED_DISCOVERY_V2BETA1);
+        }
+        return send(p.core ? apiVersions(req.hostname) : apiGroupList(this.registry));
+      }
+      case 'group': {
+        const g = apiGroupFor(this.registry, p.group);
+        if (!g) throw errors.notFoundPath();
+        return send(g);
+      }
+      case 'groupVersion': {
+        const l = apiResourceList(this.registry, p.group, p.version);
+        if (!l) throw errors.notFoundPath();
+        return send(l);
+      }
+    }
+    throw errors.notFoundPath();
+  }
+
+  private sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+    let api: ApiError;
+    if (err instanceof ApiError) api = err;
+    else {
+      const code = (err as { code?: string }).code;
+      const statusCode = (err as { statusCode?: number }).statusCode;
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') api = errors.tooLarge(`the request body is too large: limit is ${this.opts.bodyLimit ?? 3 * 1024 * 1024} bytes`);
+      else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') api = errors.unsupportedMediaType((err as Error).message);
+      else if (statusCode && statusCode >= 400 && statusCode < 500) api = new ApiError(statusCode, 'BadRequest', (err as Error).message);
+      else {
+        req.log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'internal error');
+        api = errors.internal(`an internal error occurred: ${(err as Error).message ?? String(err)}`);
+      }
+    }
+    if (api.code >= 500) req.log.error({ method: req.method, url: req.url.split('?')[0], status: api.code }, api.message);
+    else req.log.debug({ method: req.method, url: req.url.split('?')[0], status: api.code }, api.message);
+    if (reply.sent || reply.raw.headersSent) return reply;
+    return reply.code(api.code).type('application/json').send(JSON.stringify(api.toStatus()));
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    edgefedRoute?: { verb: string; group: string; resource: string };
+  }
+  interface FastifyContextConfig {
+    public?: boolean;
+  }
+}

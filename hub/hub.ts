@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { BearerTokenAuthenticator, UnionAuthenticator, X509Authenticator } from '../apiserver/auth/authn.js';
+import { SYSTEM_USER, newContext } from '../apiserver/rest/context.js';
+import { ApiServer } from '../apiserver/server/api-server.js';
+import { SqliteStore } from '../apiserver/storage/sqlite-store.js';
+import type { Store } from '../apiserver/storage/store.js';
+import { installCrds, readCrds } from './crd-loader.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { packageRoot } from './package-root.js';
+import { ensurePki, type Pki } from './pki.js';
+
+export interface HubOptions {
+  dataDir: string;
+  port: number;
+  bind: string;
+  logger: Logger;
+  /** Extra names for the serving certificate (the address agents and users dial). */
+  advertise?: string[];
+  crdDir?: string;
+}
+
+export interface RunningHub {
+  api: ApiServer;
+  store: Store;
+  pki: Pki;
+  port: number;
+  url: string;
+  kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+/** Namespaces every Kubernetes API has; kubectl's default namespace must exist. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * The hub process: PKI and kubeconfig in the data dir, the API server on SQLite, the CRDs shipped
+ * in crds/. Federation controllers, the agent gateway and DNS attach here as they land.
+ */
+export async function startHub(opts: HubOptions): Promise<RunningHub> {
+  const log = opts.logger;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const dns = ['localhost', hostname(), ...(opts.advertise ?? []).filter((a) => !isIP(a))];
+  const ips = ['127.0.0.1', '::1', ...(opts.advertise ?? []).filter((a) => isIP(a))];
+  if (opts.bind !== '0.0.0.0' && opts.bind !== '::' && isIP(opts.bind)) ips.push(opts.bind);
+  const pki = await ensurePki(join(opts.dataDir, 'pki'), { dns: [...new Set(dns)], ips: [...new Set(ips)] });
+  const store = new SqliteStore({ path: join(opts.dataDir, 'state.db') });
+  const api = new ApiServer({
+    store,
+    tls: { key: pki.server.key, cert: pki.server.cert, clientCA: pki.ca.cert },
+    authenticator: new UnionAuthenticator([new X509Authenticator(), new BearerTokenAuthenticator([])]),
+    logger: log,
+  });
+  await api.start();
+  await ensureNamespaces(api);
+  await installCrds(api, readCrds(opts.crdDir ?? join(packageRoot(), 'crds')), log);
+  const port = await api.listen(opts.port, opts.bind);
+  const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
+  const url = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
+  writeKubeconfig(kubeconfigPath, {
+    server: url,
+    caCert: pki.ca.cert,
+    clusterName: 'edgefed',
+    userName: 'edgefed-admin',
+    clientCert: pki.admin.cert,
+    clientKey: pki.admin.key,
+  });
+  log.info({ url, kubeconfig: kubeconfigPath }, 'hub is serving');
+  return {
+    api,
+    store,
+    pki,
+    port,
+    url,
+    kubeconfigPath,
+    async close() {
+      await api.close();
+      await store.close();
+    },
+  };
+}
+
+async function ensureNamespaces(api: ApiServer): Promise<void> {
+  const r = api.registry.resolve('', 'v1', 'namespaces');
+  if (!r) return;
+  for (const name of SYSTEM_NAMESPACES) {
+    const exists = await api.storage.get(r.info, r.version, undefined, name).catch(() => undefined);
+    if (exists) continue;
+    await api.storage.create(newContext(SYSTEM_USER), r.info, r.version, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {
+      dryRun: false,
+      fieldManager: 'edgefed-hub',
+      fieldValidation: 'Strict',
+    });
+  }
+}
