@@ -9,6 +9,12 @@ function port(v: string): number {
   return n;
 }
 
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
 const program = new Command();
 program
   .name('edgefed')
@@ -24,12 +30,14 @@ program
   .option('--bind <addr>', 'address to listen on', '127.0.0.1')
   .option('--advertise <names>', 'extra DNS names or IPs for the serving certificate (comma-separated)', '')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+  .option('--compact-interval <seconds>', 'how often superseded history is compacted', positive, 60)
+  .option('--compact-keep <revisions>', 'recent revisions kept watchable after compaction', positive, 10000)
   .addHelpText(
     'after',
     '\nFirst start creates <data-dir>/pki (CA, serving and admin certificates) and <data-dir>/admin.kubeconfig.\n' +
       'Then: kubectl --kubeconfig <data-dir>/admin.kubeconfig get namespaces',
   )
-  .action(async (o: { dataDir: string; port: number; bind: string; advertise: string; logLevel: string }) => {
+  .action(async (o: { dataDir: string; port: number; bind: string; advertise: string; logLevel: string; compactInterval: number; compactKeep: number }) => {
     const logger = createLogger(o.logLevel);
     const hub = await startHub({
       dataDir: resolve(o.dataDir),
@@ -37,6 +45,7 @@ program
       bind: o.bind,
       advertise: o.advertise ? o.advertise.split(',').map((s) => s.trim()).filter(Boolean) : [],
       logger,
+      compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
     });
     process.stdout.write(
       `edgefed hub is serving at ${hub.url}\n` +

@@ -21,6 +21,8 @@ export interface HubOptions {
   /** Extra names for the serving certificate (the address agents and users dial). */
   advertise?: string[];
   crdDir?: string;
+  /** History compaction: how often, and how many recent revisions stay watchable. */
+  compaction?: { intervalMs: number; keepRevisions: number };
 }
 
 export interface RunningHub {
@@ -53,6 +55,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     tls: { key: pki.server.key, cert: pki.server.cert, clientCA: pki.ca.cert },
     authenticator: new UnionAuthenticator([new X509Authenticator(), new BearerTokenAuthenticator([])]),
     logger: log,
+    compaction: opts.compaction,
   });
   await api.start();
   await ensureNamespaces(api);

@@ -1,5 +1,6 @@
 import { builtinListType } from '../patch/builtin-patch-meta.js';
 import { builtinSelectableFields } from '../selectors/field-selector.js';
+import type { ListTypeResolver } from '../types.js';
 import { ALL_VERBS, type ResourceInfo, type ScaleSubresource } from './resource-info.js';
 
 /** Per-kind behaviour of built-in resources that the generic store needs to know. */
@@ -87,7 +88,7 @@ export function builtinResources(): ResourceInfo[] {
       ],
       storageVersion: s.version,
       builtin: true,
-      listType: builtinListType(s.group, s.kind),
+      listType: withoutDefaultedKeys(builtinListType(s.group, s.kind)),
       verbs: ALL_VERBS,
     };
   });
@@ -95,4 +96,17 @@ export function builtinResources(): ResourceInfo[] {
 
 export function builtinTraits(group: string, resource: string): BuiltinTraits | undefined {
   return traits.get(`${group}/${resource}`);
+}
+
+/**
+ * Kubernetes defaults `protocol: TCP` before server-side apply sees a port, so a port list keyed by
+ * (port, protocol) works for configs that omit it. We do not default built-in kinds, so ports are
+ * keyed by number alone.
+ */
+function withoutDefaultedKeys(resolve: ListTypeResolver): ListTypeResolver {
+  return (path) => {
+    const t = resolve(path);
+    if (!t?.keys || !t.keys.includes('protocol') || t.keys.length === 1) return t;
+    return { ...t, keys: t.keys.filter((k) => k !== 'protocol') };
+  };
 }

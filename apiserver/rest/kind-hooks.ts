@@ -2,6 +2,7 @@ import { errors } from '../errors.js';
 import type { ResourceInfo } from '../registry/resource-info.js';
 import { builtinTraits } from '../registry/builtins.js';
 import type { KubeObject } from '../types.js';
+import { defaultCustomResourceDefinition } from '../schema/crd.js';
 import { SYSTEM_USER, rfc3339, type RequestContext } from './context.js';
 
 /** Behaviour particular to one kind, run inside the generic object lifecycle. */
@@ -45,12 +46,14 @@ interface CrdSpec {
 
 const crdHooks: KindHooks = {
   prepareForCreate(ctx, obj) {
+    defaultCustomResourceDefinition(obj);
     refuseBuiltinOverride(obj);
     const m = obj.metadata;
     m.finalizers = [...new Set([...(m.finalizers ?? []), CRD_CLEANUP_FINALIZER])];
     obj.status = crdStatus(ctx, obj, []);
   },
   prepareForUpdate(ctx, old, obj) {
+    defaultCustomResourceDefinition(obj);
     refuseBuiltinOverride(obj);
     const oldStatus = old.status as { storedVersions?: string[] } | undefined;
     obj.status = crdStatus(ctx, obj, oldStatus?.storedVersions ?? []);

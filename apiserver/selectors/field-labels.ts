@@ -118,7 +118,9 @@ export function objectFields(
 ): Record<string, string> {
   const fields: Record<string, string> = { 'metadata.name': obj.metadata?.name ?? '' };
   if (namespaced) fields['metadata.namespace'] = obj.metadata?.namespace ?? '';
-  const gk = groupKind ? `${groupKind.group}/${groupKind.kind}` : `${groupOf(obj.apiVersion)}/${obj.kind ?? ''}`;
+  const gk = groupKind
+    ? `${groupKind.group}/${groupKind.kind}`
+    : `${groupOf(obj.apiVersion)}/${obj.kind ?? ''}`;
   for (const path of selectable) {
     const label = toLabel(path);
     const special = SPECIAL[`${gk}|${label}`];

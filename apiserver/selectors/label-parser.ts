@@ -86,7 +86,8 @@ class Parser {
     for (;;) {
       const { tok, lit } = this.look(true);
       if (tok === 'eos') return reqs;
-      if (tok !== 'id' && tok !== '!') throw new Error(`found '${lit}', expected: !, identifier, or 'end of string'`);
+      if (tok !== 'id' && tok !== '!')
+        throw new Error(`found '${lit}', expected: !, identifier, or 'end of string'`);
       try {
         reqs.push(this.requirement());
       } catch (e) {
@@ -96,7 +97,8 @@ class Parser {
       if (next.tok === 'eos') return reqs;
       if (next.tok !== ',') throw new Error(`found '${next.lit}', expected: ',' or 'end of string'`);
       const after = this.look(true);
-      if (after.tok !== 'id' && after.tok !== '!') throw new Error(`found '${after.lit}', expected: identifier after ','`);
+      if (after.tok !== 'id' && after.tok !== '!')
+        throw new Error(`found '${after.lit}', expected: identifier after ','`);
     }
   }
 
@@ -146,7 +148,8 @@ class Parser {
       this.take(true);
       return [''];
     }
-    if (first.tok !== 'id' && first.tok !== ',') throw new Error(`found '${first.lit}', expected: ',', ')' or identifier`);
+    if (first.tok !== 'id' && first.tok !== ',')
+      throw new Error(`found '${first.lit}', expected: ',', ')' or identifier`);
     const values = this.identifierList();
     if (this.take(true).tok !== ')') throw new Error(`found '${first.lit}', expected: ')'`);
     return values;

@@ -17,14 +17,19 @@ export function aggregate(messages: string[]): string {
   return unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
 }
 
-const isInt64 = (s: string): boolean => /^[+-]?\d+$/.test(s) && BigInt(s) <= 2n ** 63n - 1n && BigInt(s) >= -(2n ** 63n);
+const isInt64 = (s: string): boolean =>
+  /^[+-]?\d+$/.test(s) && BigInt(s) <= 2n ** 63n - 1n && BigInt(s) >= -(2n ** 63n);
 
 /**
  * labels.NewRequirement: builds a requirement, throwing an Error with Kubernetes' aggregated
  * field errors when the key, operator or values are not acceptable. `values` of null stands for
  * a Go nil slice (it prints as null in messages).
  */
-export function newRequirement(key: string, operator: string, values: readonly string[] | null): LabelRequirement {
+export function newRequirement(
+  key: string,
+  operator: string,
+  values: readonly string[] | null,
+): LabelRequirement {
   const errs: string[] = [];
   const keyErr = labelKeyError(key, 'key');
   if (keyErr) errs.push(keyErr);
@@ -32,16 +37,19 @@ export function newRequirement(key: string, operator: string, values: readonly s
   switch (operator) {
     case 'in':
     case 'notin':
-      if (vals.length === 0) errs.push(invalid('values', values, "for 'in', 'notin' operators, values set can't be empty"));
+      if (vals.length === 0)
+        errs.push(invalid('values', values, "for 'in', 'notin' operators, values set can't be empty"));
       break;
     case '=':
     case '==':
     case '!=':
-      if (vals.length !== 1) errs.push(invalid('values', values, 'exact-match compatibility requires one single value'));
+      if (vals.length !== 1)
+        errs.push(invalid('values', values, 'exact-match compatibility requires one single value'));
       break;
     case 'exists':
     case '!':
-      if (vals.length !== 0) errs.push(invalid('values', values, 'values set must be empty for exists and does not exist'));
+      if (vals.length !== 0)
+        errs.push(invalid('values', values, 'values set must be empty for exists and does not exist'));
       break;
     case 'gt':
     case 'lt':
@@ -49,7 +57,8 @@ export function newRequirement(key: string, operator: string, values: readonly s
         errs.push(invalid('values', values, "for 'Gt', 'Lt' operators, exactly one value is required"));
       }
       vals.forEach((v, i) => {
-        if (!isInt64(v)) errs.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+        if (!isInt64(v))
+          errs.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
       });
       break;
     default:

@@ -55,7 +55,9 @@ export function labelSelectorFromMeta(sel: MetaLabelSelector | null | undefined)
 }
 
 /** labels.SelectorFromSet: equality on every entry; empty or missing → EVERYTHING. */
-export function labelSelectorFromSet(set: Readonly<Record<string, string>> | null | undefined): LabelSelector {
+export function labelSelectorFromSet(
+  set: Readonly<Record<string, string>> | null | undefined,
+): LabelSelector {
   const reqs = Object.entries(set ?? {})
     .map(([key, v]): LabelRequirement => ({ key, operator: '=', values: [v] }))
     .sort((a, b) => compareBytes(a.key, b.key));

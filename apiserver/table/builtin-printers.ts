@@ -9,7 +9,13 @@ import {
   serviceAccountPrinter,
   servicePrinter,
 } from './printers-core.js';
-import { createdAtPrinter, defaultPrinter, ingressPrinter, leasePrinter, roleBindingPrinter } from './printers-other.js';
+import {
+  createdAtPrinter,
+  defaultPrinter,
+  ingressPrinter,
+  leasePrinter,
+  roleBindingPrinter,
+} from './printers-other.js';
 import { podPrinter } from './printers-pod.js';
 import {
   cronJobPrinter,

@@ -6,7 +6,12 @@ import type { Printer } from './printer.js';
 
 /** What apiextensions-apiserver serves for a version without additionalPrinterColumns. */
 export const DEFAULT_CUSTOM_COLUMNS: readonly PrinterColumn[] = [
-  { name: 'Age', type: 'date', description: CREATION_TIMESTAMP_DESCRIPTION, jsonPath: '.metadata.creationTimestamp' },
+  {
+    name: 'Age',
+    type: 'date',
+    description: CREATION_TIMESTAMP_DESCRIPTION,
+    jsonPath: '.metadata.creationTimestamp',
+  },
 ];
 
 /**
@@ -95,7 +100,8 @@ export function customPrinter(printerColumns: readonly PrinterColumn[]): Printer
       name: col.name,
       type: col.type,
       format: col.format ?? '',
-      description: col.description || `Custom resource definition column (in JSONPath format): ${col.jsonPath}`,
+      description:
+        col.description || `Custom resource definition column (in JSONPath format): ${col.jsonPath}`,
       priority: col.priority ?? 0,
     })),
   ];

@@ -186,7 +186,9 @@ function parseSteps(src: string): Step[] {
       }
       i = close + 1;
     } else {
-      throw new JsonPathError(`unrecognized character in action: ${JSON.stringify(c)} at position ${i} of ${src}`);
+      throw new JsonPathError(
+        `unrecognized character in action: ${JSON.stringify(c)} at position ${i} of ${src}`,
+      );
     }
   }
   return steps;

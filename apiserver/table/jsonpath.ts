@@ -1,4 +1,12 @@
-import { JsonPathError, parseJsonPath, type CompareOp, type Literal, type Operand, type SliceParams, type Step } from './jsonpath-parse.js';
+import {
+  JsonPathError,
+  parseJsonPath,
+  type CompareOp,
+  type Literal,
+  type Operand,
+  type SliceParams,
+  type Step,
+} from './jsonpath-parse.js';
 
 export { JsonPathError, parseJsonPath } from './jsonpath-parse.js';
 export type { Step as JsonPathStep } from './jsonpath-parse.js';
@@ -23,7 +31,8 @@ function slice(arr: unknown[], p: SliceParams): unknown[] {
   let end = p.index ? (p.start ?? 0) + 1 : (p.end ?? len);
   if (end < 0 || (end === 0 && p.index)) end += len;
   if (end === start) return [];
-  if (start >= len || start < 0) throw new EvalError(`array index out of bounds: index ${start}, length ${len}`);
+  if (start >= len || start < 0)
+    throw new EvalError(`array index out of bounds: index ${start}, length ${len}`);
   if (end > len || end < 0) throw new EvalError(`array index out of bounds: index ${end - 1}, length ${len}`);
   if (start > end) throw new EvalError(`starting index ${start} is greater than ending index ${end}`);
   const step = p.step ?? 1;
@@ -81,7 +90,8 @@ function step(s: Step, input: unknown[]): unknown[] {
   const out: unknown[] = [];
   switch (s.type) {
     case 'field':
-      for (const v of input) if (isObject(v) && Object.prototype.hasOwnProperty.call(v, s.name)) out.push(v[s.name]);
+      for (const v of input)
+        if (isObject(v) && Object.prototype.hasOwnProperty.call(v, s.name)) out.push(v[s.name]);
       return out;
     case 'wildcard':
       for (const v of input) out.push(...children(v));
@@ -102,7 +112,8 @@ function step(s: Step, input: unknown[]): unknown[] {
     case 'filter':
       for (const v of input) {
         if (v === null || v === undefined) continue;
-        if (!Array.isArray(v)) throw new EvalError(`${JSON.stringify(v)} is not array or slice and cannot be filtered`);
+        if (!Array.isArray(v))
+          throw new EvalError(`${JSON.stringify(v)} is not array or slice and cannot be filtered`);
         for (const item of v) if (keep(s, item)) out.push(item);
       }
       return out;

@@ -4,7 +4,8 @@ import { ageColumn, column, createdAtColumn, nameColumn } from './columns.js';
 import { parseRfc3339, translateTimestampSince } from './duration.js';
 import { loadBalancerAddresses, type Printer } from './printer.js';
 
-const age = (o: KubeObject, now: number): string => translateTimestampSince(o.metadata.creationTimestamp, now);
+const age = (o: KubeObject, now: number): string =>
+  translateTimestampSince(o.metadata.creationTimestamp, now);
 const name = (o: KubeObject): string => o.metadata.name ?? '';
 
 /** Go's time.Time.UTC().Format(time.RFC3339): second precision; zero time when unset. */
@@ -86,7 +87,11 @@ function subjects(o: KubeObject): [string, string, string] {
 export const roleBindingPrinter: Printer = {
   columns: [
     nameColumn(),
-    column('Role', 'string', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.'),
+    column(
+      'Role',
+      'string',
+      'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.',
+    ),
     ageColumn(),
     column('Users', 'string', 'Users in the roleBinding', 1),
     column('Groups', 'string', 'Groups in the roleBinding', 1),

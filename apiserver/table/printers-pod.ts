@@ -7,7 +7,9 @@ import type { Printer, RowCondition } from './printer.js';
 const SUCCEEDED: RowCondition[] = [
   { type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' },
 ];
-const FAILED: RowCondition[] = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+const FAILED: RowCondition[] = [
+  { type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' },
+];
 
 const hasCondition = (conditions: unknown, type: string): boolean =>
   list(conditions).some((c) => str(at(c, 'type')) === type && str(at(c, 'status')) === 'True');
@@ -36,7 +38,8 @@ function summarize(pod: KubeObject): PodSummary {
   const phase = str(status.phase);
   let reason = str(status.reason) || phase;
   for (const c of list(status.conditions)) {
-    if (str(at(c, 'type')) === 'PodScheduled' && str(at(c, 'reason')) === 'SchedulingGated') reason = 'SchedulingGated';
+    if (str(at(c, 'type')) === 'PodScheduled' && str(at(c, 'reason')) === 'SchedulingGated')
+      reason = 'SchedulingGated';
   }
   const initSpecs = new Map<string, Obj>();
   let total = list(spec.containers).length;
@@ -111,11 +114,13 @@ function summarize(pod: KubeObject): PodSummary {
       }
     }
     // A "Completed" pod with a container still running is really running (or not yet ready).
-    if (reason === 'Completed' && hasRunning) reason = hasCondition(status.conditions, 'Ready') ? 'Running' : 'NotReady';
+    if (reason === 'Completed' && hasRunning)
+      reason = hasCondition(status.conditions, 'Ready') ? 'Running' : 'NotReady';
   }
 
   if (pod.metadata.deletionTimestamp && str(status.reason) === 'NodeLost') reason = 'Unknown';
-  else if (pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+  else if (pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed')
+    reason = 'Terminating';
   return { ready, total, reason, restarts, lastRestart };
 }
 
@@ -146,10 +151,25 @@ export const podPrinter: Printer = {
       'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
     ),
     ageColumn(),
-    column('IP', 'string', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+    column(
+      'IP',
+      'string',
+      'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+      1,
+    ),
     column('Node', 'string', 'NodeName indicates in which node this pod is scheduled.', 1),
-    column('Nominated Node', 'string', 'nominatedNodeName is set when this pod preempts other pods on the node.', 1),
-    column('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+    column(
+      'Nominated Node',
+      'string',
+      'nominatedNodeName is set when this pod preempts other pods on the node.',
+      1,
+    ),
+    column(
+      'Readiness Gates',
+      'string',
+      'If specified, all readiness gates will be evaluated for pod readiness.',
+      1,
+    ),
   ],
   print(pod, now) {
     const s = summarize(pod);

@@ -1,4 +1,9 @@
-import { formatLabels, formatMetaLabelSelector, labelSelectorFromMeta, formatLabelSelector } from '../selectors/label-selector.js';
+import {
+  formatLabels,
+  formatMetaLabelSelector,
+  labelSelectorFromMeta,
+  formatLabelSelector,
+} from '../selectors/label-selector.js';
 import type { KubeObject } from '../types.js';
 import { at, list, num, obj, str, strMap } from './access.js';
 import { ageColumn, column, containersColumn, imagesColumn, nameColumn } from './columns.js';
@@ -6,8 +11,10 @@ import { humanDuration, parseRfc3339, translateTimestampSince } from './duration
 import { containerCells, type Printer } from './printer.js';
 import type { MetaLabelSelector } from '../selectors/label-selector.js';
 
-const age = (o: KubeObject, now: number): string => translateTimestampSince(o.metadata.creationTimestamp, now);
-const selectorOf = (v: unknown): MetaLabelSelector | undefined => (v && typeof v === 'object' ? (v as MetaLabelSelector) : undefined);
+const age = (o: KubeObject, now: number): string =>
+  translateTimestampSince(o.metadata.creationTimestamp, now);
+const selectorOf = (v: unknown): MetaLabelSelector | undefined =>
+  v && typeof v === 'object' ? (v as MetaLabelSelector) : undefined;
 /** spec.replicas defaults to 1 when the object was stored without defaulting. */
 const replicas = (o: KubeObject): number => {
   const r = at(o, 'spec', 'replicas');
@@ -19,12 +26,25 @@ export const deploymentPrinter: Printer = {
   columns: [
     nameColumn(),
     column('Ready', 'string', 'Number of the pod with ready state'),
-    column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-    column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+    column(
+      'Up-to-date',
+      'string',
+      'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    ),
+    column(
+      'Available',
+      'string',
+      'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+    ),
     ageColumn(),
     containersColumn(),
     imagesColumn(),
-    column('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
+    column(
+      'Selector',
+      'string',
+      'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+      1,
+    ),
   ],
   print(o, now) {
     const status = obj(o.status);
@@ -58,7 +78,12 @@ export const replicaSetPrinter: Printer = {
     ageColumn(),
     containersColumn(),
     imagesColumn(),
-    column('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', 1),
+    column(
+      'Selector',
+      'string',
+      'Selector is a label query over pods that should match the replica count.',
+      1,
+    ),
   ],
   print(o, now) {
     const status = obj(o.status);
@@ -77,7 +102,13 @@ export const replicaSetPrinter: Printer = {
 };
 
 export const statefulSetPrinter: Printer = {
-  columns: [nameColumn(), column('Ready', 'string', 'Number of the pod with ready state'), ageColumn(), containersColumn(), imagesColumn()],
+  columns: [
+    nameColumn(),
+    column('Ready', 'string', 'Number of the pod with ready state'),
+    ageColumn(),
+    containersColumn(),
+    imagesColumn(),
+  ],
   print(o, now) {
     return {
       cells: [
@@ -93,12 +124,32 @@ export const statefulSetPrinter: Printer = {
 export const daemonSetPrinter: Printer = {
   columns: [
     nameColumn(),
-    column('Desired', 'integer', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'),
-    column('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
-    column('Ready', 'integer', 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.'),
+    column(
+      'Desired',
+      'integer',
+      'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+    ),
+    column(
+      'Current',
+      'integer',
+      'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+    ),
+    column(
+      'Ready',
+      'integer',
+      'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+    ),
     column('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod'),
-    column('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
-    column('Node Selector', 'string', "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node."),
+    column(
+      'Available',
+      'integer',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+    ),
+    column(
+      'Node Selector',
+      'string',
+      "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node.",
+    ),
     ageColumn(),
     containersColumn(),
     imagesColumn(),
@@ -124,7 +175,9 @@ export const daemonSetPrinter: Printer = {
 };
 
 const hasTrueCondition = (o: KubeObject, type: string): boolean =>
-  list(at(o, 'status', 'conditions')).some((c) => str(at(c, 'type')) === type && str(at(c, 'status')) === 'True');
+  list(at(o, 'status', 'conditions')).some(
+    (c) => str(at(c, 'type')) === type && str(at(c, 'status')) === 'True',
+  );
 
 function jobStatus(o: KubeObject): string {
   if (hasTrueCondition(o, 'Complete')) return 'Complete';
@@ -181,10 +234,22 @@ export const cronJobPrinter: Printer = {
   columns: [
     nameColumn(),
     column('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
-    column('Timezone', 'string', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
-    column('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.'),
+    column(
+      'Timezone',
+      'string',
+      'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.',
+    ),
+    column(
+      'Suspend',
+      'boolean',
+      'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.',
+    ),
     column('Active', 'integer', 'A list of pointers to currently running jobs.'),
-    column('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
+    column(
+      'Last Schedule',
+      'string',
+      'Information when was the last time the job was successfully scheduled.',
+    ),
     ageColumn(),
     containersColumn(),
     imagesColumn(),

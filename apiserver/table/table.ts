@@ -1,5 +1,5 @@
 import type { ResourceInfo } from '../registry/resource-info.js';
-import type { JsonObject, KubeObject } from '../types.js';
+import type { JsonObject, KubeObject, PrinterColumn } from '../types.js';
 import { builtinPrinter } from './builtin-printers.js';
 import { customPrinter } from './custom-columns.js';
 import type { Printer } from './printer.js';
@@ -19,10 +19,21 @@ export interface TableOptions {
   omitHeaders?: boolean;
 }
 
+/** Parsed column paths per CRD version, reused until the CRD (and so its columns array) changes. */
+const customPrinters = new WeakMap<readonly PrinterColumn[], Printer>();
+
 function printerFor(info: ResourceInfo, version: string): Printer {
   if (info.builtin) return builtinPrinter(info.group, info.kind);
-  const v = info.versions.find((x) => x.name === version) ?? info.versions.find((x) => x.name === info.storageVersion);
-  return customPrinter(v?.printerColumns ?? []);
+  const v =
+    info.versions.find((x) => x.name === version) ??
+    info.versions.find((x) => x.name === info.storageVersion);
+  const columns = v?.printerColumns ?? [];
+  let printer = customPrinters.get(columns);
+  if (!printer) {
+    printer = customPrinter(columns);
+    customPrinters.set(columns, printer);
+  }
+  return printer;
 }
 
 function rowObject(obj: KubeObject, include: IncludeObject): JsonObject | undefined {
@@ -48,7 +59,12 @@ function tableMeta(opts: TableOptions, objects: KubeObject[]): JsonObject {
  * built-in kinds with kube-apiserver's printer columns (wide ones at priority 1), custom
  * resources with the version's additionalPrinterColumns. Objects are expected in `version` already.
  */
-export function buildTable(info: ResourceInfo, version: string, objects: KubeObject[], opts: TableOptions): JsonObject {
+export function buildTable(
+  info: ResourceInfo,
+  version: string,
+  objects: KubeObject[],
+  opts: TableOptions,
+): JsonObject {
   const printer = printerFor(info, version);
   const rows = objects.map((obj) => {
     const printed = printer.print(obj, opts.now);

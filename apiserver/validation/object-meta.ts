@@ -50,14 +50,18 @@ export function validateObjectMeta(meta: unknown, rules: ObjectMetaRules): Statu
     }
   }
   if (!name) {
-    if (!generateName) causes.push(fieldRequired('metadata.name', 'Required value: name or generateName is required'));
+    if (!generateName)
+      causes.push(fieldRequired('metadata.name', 'Required value: name or generateName is required'));
   } else {
-    for (const msg of validateName(rules.nameRule, name, false)) causes.push(fieldInvalid('metadata.name', name, msg));
+    for (const msg of validateName(rules.nameRule, name, false))
+      causes.push(fieldInvalid('metadata.name', name, msg));
   }
 
   if (rules.namespaced) {
     if (!namespace) causes.push(fieldRequired('metadata.namespace'));
-    else for (const msg of validateName('label', namespace, false)) causes.push(fieldInvalid('metadata.namespace', namespace, msg));
+    else
+      for (const msg of validateName('label', namespace, false))
+        causes.push(fieldInvalid('metadata.namespace', namespace, msg));
   } else if (namespace) {
     causes.push(forbidden('metadata.namespace', 'not allowed on this type'));
   }
@@ -112,7 +116,11 @@ export function validateFinalizers(finalizers: unknown, field = 'metadata.finali
   for (const f of list) for (const msg of isQualifiedName(f)) causes.push(fieldInvalid(field, f, msg));
   if (list.includes(ORPHAN_FINALIZER) && list.includes(FOREGROUND_FINALIZER)) {
     causes.push(
-      fieldInvalid(field, list, `finalizer ${ORPHAN_FINALIZER} and ${FOREGROUND_FINALIZER} cannot be both set`),
+      fieldInvalid(
+        field,
+        list,
+        `finalizer ${ORPHAN_FINALIZER} and ${FOREGROUND_FINALIZER} cannot be both set`,
+      ),
     );
   }
   return causes;
@@ -137,7 +145,8 @@ export function validateOwnerReferences(refs: unknown, field = 'metadata.ownerRe
     const name = asString(ref.name);
     const uid = asString(ref.uid);
     // Kubernetes reports these without the list index.
-    if (!versionOf(apiVersion)) causes.push(fieldInvalid(`${field}.apiVersion`, apiVersion, 'version must not be empty'));
+    if (!versionOf(apiVersion))
+      causes.push(fieldInvalid(`${field}.apiVersion`, apiVersion, 'version must not be empty'));
     if (!kind) causes.push(fieldInvalid(`${field}.kind`, kind, 'must not be empty'));
     if (!name) causes.push(fieldInvalid(`${field}.name`, name, 'must not be empty'));
     if (!uid) causes.push(fieldInvalid(`${field}.uid`, uid, 'must not be empty'));
