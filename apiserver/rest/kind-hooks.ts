@@ -88,8 +88,26 @@ function crdStatus(ctx: RequestContext, obj: KubeObject, stored: string[]): Reco
   };
 }
 
+/** Secrets: stringData is a write-only convenience folded into base64 data; type defaults to Opaque. */
+function foldStringData(obj: KubeObject): void {
+  const sd = obj.stringData as Record<string, unknown> | undefined;
+  if (sd && typeof sd === 'object') {
+    const data = { ...((obj.data as Record<string, string> | undefined) ?? {}) };
+    for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    obj.data = data;
+  }
+  delete obj.stringData;
+  if (!obj.type) obj.type = 'Opaque';
+}
+
+const secretHooks: KindHooks = {
+  prepareForCreate: (_ctx, obj) => foldStringData(obj),
+  prepareForUpdate: (_ctx, _old, obj) => foldStringData(obj),
+};
+
 export function hooksFor(info: ResourceInfo): KindHooks | undefined {
   if (!info.builtin) return undefined;
+  if (info.group === '' && info.resource === 'secrets') return secretHooks;
   if (info.group === '' && info.resource === 'namespaces') return namespaceHooks;
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions') return crdHooks;
   return undefined;

@@ -2,6 +2,7 @@ import { errors } from '../errors.js';
 import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js';
 import { matchesLabels, parseLabelSelector } from '../selectors/label-selector.js';
 import { matchesFields, objectFields, parseFieldSelector, validateFieldSelector } from '../selectors/field-selector.js';
+import { allowedFieldLabels } from '../selectors/field-labels.js';
 import type { KubeObject } from '../types.js';
 
 type LabelSelector = ReturnType<typeof parseLabelSelector>;
@@ -34,8 +35,7 @@ export function parseListQuery(
   const fs = q.get('fieldSelector');
   if (fs) {
     const sel = parseFieldSelector(fs);
-    const allowed = ['metadata.name', ...(info.namespaced ? ['metadata.namespace'] : []), ...version.selectableFields.map((f) => f.replace(/^\./, ''))];
-    validateFieldSelector(sel, allowed);
+    validateFieldSelector(sel, allowedFieldLabels(info, version.selectableFields));
     out.fieldSelector = sel;
     const m = /(?:^|,)\s*metadata\.name\s*==?\s*([^,\s]+)\s*(?:,|$)/.exec(fs);
     if (m) out.exactName = m[1];

@@ -155,6 +155,13 @@ export class ApiServer {
       }
     });
 
+    // Warnings gathered while handling (e.g. unknown fields under fieldValidation=Warn), as kube sends them.
+    app.addHook('onSend', async (req, reply, payload) => {
+      const w = req.edgefedWarnings;
+      if (w?.length) reply.header('Warning', w.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
+      return payload;
+    });
+
     app.addHook('onResponse', async (req, reply) => {
       const route = req.edgefedRoute;
       if (!route) return;
@@ -201,11 +208,8 @@ export class ApiServer {
       watchClosers: this.watchClosers,
     };
     reply.header('Audit-Id', req.id);
-    const result = await handleResource(deps, req, reply, p, ctx, url.searchParams);
-    if (ctx.warnings.length && !reply.sent) {
-      reply.header('Warning', ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
-    }
-    return result;
+    req.edgefedWarnings = ctx.warnings;
+    return handleResource(deps, req, reply, p, ctx, url.searchParams);
   }
 
   private serveDiscovery(req: FastifyRequest, reply: FastifyReply, p: Exclude<ReturnType<typeof parseApiPath>, undefined>) {
@@ -256,6 +260,7 @@ export class ApiServer {
 declare module 'fastify' {
   interface FastifyRequest {
     edgefedRoute?: { verb: string; group: string; resource: string };
+    edgefedWarnings?: string[];
   }
   interface FastifyContextConfig {
     public?: boolean;

@@ -1,15 +1,15 @@
 import {
   formatLabels,
+  formatLabelSelector,
   formatMetaLabelSelector,
   labelSelectorFromMeta,
-  formatLabelSelector,
+  type MetaLabelSelector,
 } from '../selectors/label-selector.js';
 import type { KubeObject } from '../types.js';
 import { at, list, num, obj, str, strMap } from './access.js';
 import { ageColumn, column, containersColumn, imagesColumn, nameColumn } from './columns.js';
 import { humanDuration, parseRfc3339, translateTimestampSince } from './duration.js';
 import { containerCells, type Printer } from './printer.js';
-import type { MetaLabelSelector } from '../selectors/label-selector.js';
 
 const age = (o: KubeObject, now: number): string =>
   translateTimestampSince(o.metadata.creationTimestamp, now);
