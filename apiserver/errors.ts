@@ -111,7 +111,8 @@ export const errors = {
     ),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
-  tooLarge: (message = 'the request body is too large') => new ApiError(413, 'RequestEntityTooLarge', message),
+  tooLarge: (message = 'the request body is too large') =>
+    new ApiError(413, 'RequestEntityTooLarge', message),
   unsupportedMediaType: (message: string) => new ApiError(415, 'UnsupportedMediaType', message),
   expired: (message: string) => new ApiError(410, 'Expired', message),
   gone: (message: string) => new ApiError(410, 'Gone', message),

@@ -49,7 +49,22 @@ export interface Hub {
 /** Starts `edgefed hub` on a free port on 127.0.0.1 and waits until it serves. */
 export async function startHub(dataDir: string, timeoutMs = 30_000): Promise<Hub> {
   const bin = join(packageRoot(), 'bin', 'edgefed');
-  const proc = spawn(process.execPath, [bin, 'hub', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'], {
+  // e.g. BENCH_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the hub (written on exit).
+  const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const args = [
+    ...nodeArgs,
+    bin,
+    'hub',
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+  ];
+  const proc = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -69,7 +84,10 @@ export async function startHub(dataDir: string, timeoutMs = 30_000): Promise<Hub
   try {
     url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`hub did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`hub did not start in ${timeoutMs} ms:\n${stderr}`)),
+        timeoutMs,
+      );
       proc.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /serving at (https:\/\/\S+)/.exec(out);
@@ -134,7 +152,9 @@ export class Client {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
           res.on('error', reject);
         },
       );
@@ -148,7 +168,8 @@ export class Client {
   /** A request that must answer with one of `ok` statuses; returns the parsed JSON body. */
   async json<T>(method: string, path: string, body?: unknown, ok = [200, 201]): Promise<T> {
     const r = await this.request(method, path, body);
-    if (!ok.includes(r.status)) throw new Error(`${method} ${path}: HTTP ${r.status}: ${r.body.slice(0, 500)}`);
+    if (!ok.includes(r.status))
+      throw new Error(`${method} ${path}: HTTP ${r.status}: ${r.body.slice(0, 500)}`);
     return JSON.parse(r.body) as T;
   }
 
@@ -160,7 +181,12 @@ export class Client {
 export interface WatchEvent {
   type: string;
   object: {
-    metadata?: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
+    metadata?: {
+      name?: string;
+      namespace?: string;
+      resourceVersion?: string;
+      annotations?: Record<string, string>;
+    };
   };
 }
 
@@ -180,7 +206,14 @@ export class WatchStream {
   open(url: URL, path: string, agent: Agent, timeoutMs = 15_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
-        { method: 'GET', hostname: url.hostname, port: url.port, path, agent, headers: { accept: 'application/json' } },
+        {
+          method: 'GET',
+          hostname: url.hostname,
+          port: url.port,
+          path,
+          agent,
+          headers: { accept: 'application/json' },
+        },
         (res) => {
           clearTimeout(timer);
           if (res.statusCode !== 200) {
@@ -208,7 +241,10 @@ export class WatchStream {
           resolve();
         },
       );
-      const timer = setTimeout(() => req.destroy(new Error(`watch ${path}: no answer in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`watch ${path}: no answer in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       req.on('error', (e) => {
         clearTimeout(timer);
         this.ended = true;
@@ -290,7 +326,8 @@ export function diskOf(dir: string): string {
   const base = /^\/dev\/([a-z]+)/.exec(dev)?.[1];
   if (base) {
     try {
-      rotational = readFileSync(`/sys/block/${base}/queue/rotational`, 'utf8').trim() === '1' ? ', rotational' : ', non-rotational';
+      const rot = readFileSync(`/sys/block/${base}/queue/rotational`, 'utf8').trim() === '1';
+      rotational = `, kernel says ${rot ? 'rotational' : 'non-rotational'}`;
     } catch {
       // Not a plain block device (overlay, tmpfs, device-mapper).
     }

@@ -5,7 +5,8 @@ import { startHub } from '../hub/hub.js';
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
 }
 
@@ -37,29 +38,44 @@ program
     '\nFirst start creates <data-dir>/pki (CA, serving and admin certificates) and <data-dir>/admin.kubeconfig.\n' +
       'Then: kubectl --kubeconfig <data-dir>/admin.kubeconfig get namespaces',
   )
-  .action(async (o: { dataDir: string; port: number; bind: string; advertise: string; logLevel: string; compactInterval: number; compactKeep: number }) => {
-    const logger = createLogger(o.logLevel);
-    const hub = await startHub({
-      dataDir: resolve(o.dataDir),
-      port: o.port,
-      bind: o.bind,
-      advertise: o.advertise ? o.advertise.split(',').map((s) => s.trim()).filter(Boolean) : [],
-      logger,
-      compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
-    });
-    process.stdout.write(
-      `edgefed hub is serving at ${hub.url}\n` +
-        `  export KUBECONFIG=${hub.kubeconfigPath}\n` +
-        `  kubectl get namespaces\n`,
-    );
-    const stop = async (sig: string) => {
-      logger.info({ signal: sig }, 'shutting down');
-      await hub.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-  });
+  .action(
+    async (o: {
+      dataDir: string;
+      port: number;
+      bind: string;
+      advertise: string;
+      logLevel: string;
+      compactInterval: number;
+      compactKeep: number;
+    }) => {
+      const logger = createLogger(o.logLevel);
+      const hub = await startHub({
+        dataDir: resolve(o.dataDir),
+        port: o.port,
+        bind: o.bind,
+        advertise: o.advertise
+          ? o.advertise
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+        logger,
+        compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
+      });
+      process.stdout.write(
+        `edgefed hub is serving at ${hub.url}\n` +
+          `  export KUBECONFIG=${hub.kubeconfigPath}\n` +
+          `  kubectl get namespaces\n`,
+      );
+      const stop = async (sig: string) => {
+        logger.info({ signal: sig }, 'shutting down');
+        await hub.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    },
+  );
 
 program
   .command('up')

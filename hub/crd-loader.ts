@@ -9,7 +9,9 @@ import type { KubeObject } from '../apiserver/types.js';
 /** Reads every CustomResourceDefinition in a directory of YAML files (multi-document allowed). */
 export function readCrds(dir: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+    .sort()) {
     for (const doc of yaml.loadAll(readFileSync(join(dir, f), 'utf8'))) {
       const o = doc as KubeObject | null;
       if (o && o.kind === 'CustomResourceDefinition') out.push(o);
@@ -32,7 +34,14 @@ export async function installCrds(api: ApiServer, crds: KubeObject[], log: Logge
       await api.storage.create(ctx, info, version, undefined, crd, opts);
       log.info({ crd: name }, 'installed CRD');
     } else {
-      const next = { ...crd, metadata: { ...existing.metadata, labels: crd.metadata.labels, annotations: crd.metadata.annotations } };
+      const next = {
+        ...crd,
+        metadata: {
+          ...existing.metadata,
+          labels: crd.metadata.labels,
+          annotations: crd.metadata.annotations,
+        },
+      };
       await api.storage.update(ctx, info, version, undefined, name, next, opts);
     }
   }

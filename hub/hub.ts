@@ -93,10 +93,17 @@ async function ensureNamespaces(api: ApiServer): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
     const exists = await api.storage.get(r.info, r.version, undefined, name).catch(() => undefined);
     if (exists) continue;
-    await api.storage.create(newContext(SYSTEM_USER), r.info, r.version, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {
-      dryRun: false,
-      fieldManager: 'edgefed-hub',
-      fieldValidation: 'Strict',
-    });
+    await api.storage.create(
+      newContext(SYSTEM_USER),
+      r.info,
+      r.version,
+      undefined,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      {
+        dryRun: false,
+        fieldManager: 'edgefed-hub',
+        fieldValidation: 'Strict',
+      },
+    );
   }
 }

@@ -25,7 +25,9 @@ export function renderKubeconfig(s: KubeconfigSpec): string {
   return yaml.dump({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: s.clusterName, cluster: { server: s.server, 'certificate-authority-data': b64(s.caCert) } }],
+    clusters: [
+      { name: s.clusterName, cluster: { server: s.server, 'certificate-authority-data': b64(s.caCert) } },
+    ],
     users: [{ name: s.userName, user }],
     contexts: [{ name: s.clusterName, context }],
     'current-context': s.clusterName,

@@ -27,7 +27,9 @@ export interface Pki {
 
 async function exportKey(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -57,7 +59,10 @@ export async function createCA(commonName: string, years = 10): Promise<KeyPair>
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -85,15 +90,23 @@ export async function issue(ca: KeyPair, req: LeafRequest): Promise<{ cert: stri
   const caKey = await importKey(ca.key);
   const keys = req.publicKey ? undefined : await newKeys();
   const publicKey = req.publicKey ?? (keys as CryptoKeyPair).publicKey;
-  const subject = [`CN=${escapeDn(req.commonName)}`, ...(req.organizations ?? []).map((o) => `O=${escapeDn(o)}`)].join(', ');
+  const subject = [
+    `CN=${escapeDn(req.commonName)}`,
+    ...(req.organizations ?? []).map((o) => `O=${escapeDn(o)}`),
+  ].join(', ');
   const san: x509.JsonGeneralName[] = [
     ...(req.dnsNames ?? []).map((d) => ({ type: 'dns' as const, value: d })),
     ...(req.ips ?? []).map((ip) => ({ type: 'ip' as const, value: ip })),
   ];
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
+    new x509.ExtendedKeyUsageExtension([
+      req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    ]),
     await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
   ];
   if (san.length) extensions.push(new x509.SubjectAlternativeNameExtension(san));
@@ -141,11 +154,24 @@ export async function ensurePki(dir: string, names: { dns: string[]; ips: string
     server = { cert: readFileSync(p('server.crt'), 'utf8'), key: readFileSync(p('server.key'), 'utf8') };
     const c = new X509Certificate(server.cert);
     const san = c.subjectAltName ?? '';
-    const covered = names.dns.every((d) => san.includes(`DNS:${d}`)) && names.ips.every((ip) => san.includes(`IP Address:${ip}`));
-    if (!covered || new Date(c.validTo).getTime() < Date.now() + 30 * DAY || !c.verify(new X509Certificate(ca.cert).publicKey)) server = undefined;
+    const covered =
+      names.dns.every((d) => san.includes(`DNS:${d}`)) &&
+      names.ips.every((ip) => san.includes(`IP Address:${ip}`));
+    if (
+      !covered ||
+      new Date(c.validTo).getTime() < Date.now() + 30 * DAY ||
+      !c.verify(new X509Certificate(ca.cert).publicKey)
+    )
+      server = undefined;
   }
   if (!server) {
-    const s = await issue(ca, { commonName: 'edgefed-hub', dnsNames: names.dns, ips: names.ips, usage: 'server', days: 365 });
+    const s = await issue(ca, {
+      commonName: 'edgefed-hub',
+      dnsNames: names.dns,
+      ips: names.ips,
+      usage: 'server',
+      days: 365,
+    });
     server = { cert: s.cert, key: s.key as string };
     writeFileSync(p('server.crt'), server.cert);
     writeSecret(p('server.key'), server.key);
@@ -154,7 +180,12 @@ export async function ensurePki(dir: string, names: { dns: string[]; ips: string
   if (existsSync(p('admin.crt')) && existsSync(p('admin.key'))) {
     admin = { cert: readFileSync(p('admin.crt'), 'utf8'), key: readFileSync(p('admin.key'), 'utf8') };
   } else {
-    const a = await issue(ca, { commonName: 'edgefed-admin', organizations: ['system:masters'], usage: 'client', days: 365 });
+    const a = await issue(ca, {
+      commonName: 'edgefed-admin',
+      organizations: ['system:masters'],
+      usage: 'client',
+      days: 365,
+    });
     admin = { cert: a.cert, key: a.key as string };
     writeFileSync(p('admin.crt'), admin.cert);
     writeSecret(p('admin.key'), admin.key);

@@ -22,7 +22,9 @@ export class X509Authenticator implements Authenticator {
     const cert = socket.getPeerCertificate();
     if (!cert || Object.keys(cert).length === 0) return undefined;
     if (!socket.authorized) {
-      return { rejected: `client certificate rejected: ${String(socket.authorizationError ?? 'unknown authority')}` };
+      return {
+        rejected: `client certificate rejected: ${String(socket.authorizationError ?? 'unknown authority')}`,
+      };
     }
     const subject = cert.subject as unknown as Record<string, string | string[] | undefined>;
     const cn = subject.CN;

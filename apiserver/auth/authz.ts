@@ -45,9 +45,17 @@ export const mastersAuthorizer: Authorizer = {
 /** Non-resource endpoints any authenticated user may read (kube's system:discovery and friends). */
 export const discoveryAuthorizer: Authorizer = {
   authorize: (user, attrs) => {
-    if (attrs.resourceRequest || attrs.verb !== 'get' || !user.groups.includes('system:authenticated')) return { allowed: false };
+    if (attrs.resourceRequest || attrs.verb !== 'get' || !user.groups.includes('system:authenticated'))
+      return { allowed: false };
     const p = attrs.path;
-    const ok = p === '/api' || p === '/apis' || p.startsWith('/api/') || p.startsWith('/apis/') || p.startsWith('/openapi/') || p === '/version' || p === '/metrics';
+    const ok =
+      p === '/api' ||
+      p === '/apis' ||
+      p.startsWith('/api/') ||
+      p.startsWith('/apis/') ||
+      p.startsWith('/openapi/') ||
+      p === '/version' ||
+      p === '/metrics';
     return { allowed: ok };
   },
 };

@@ -42,7 +42,13 @@ function legacyResources(r: ResolvedResource): JsonObject[] {
   if (info.categories.length) main.categories = info.categories;
   const out = [main];
   if (version.subresources.status) {
-    out.push({ name: `${info.resource}/status`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: ['get', 'patch', 'update'] });
+    out.push({
+      name: `${info.resource}/status`,
+      singularName: '',
+      namespaced: info.namespaced,
+      kind: info.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
   }
   if (version.subresources.scale) {
     out.push({
@@ -59,7 +65,11 @@ function legacyResources(r: ResolvedResource): JsonObject[] {
 }
 
 /** APIResourceList for /api/v1 or /apis/<group>/<version>. */
-export function apiResourceList(registry: ResourceRegistry, group: string, version: string): JsonObject | undefined {
+export function apiResourceList(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): JsonObject | undefined {
   const resources = registry.resourcesIn(group, version);
   if (resources.length === 0) return undefined;
   return {
@@ -115,7 +125,8 @@ function aggregatedResource(r: ResolvedResource, version: string): JsonObject {
   if (info.shortNames.length) out.shortNames = info.shortNames;
   if (info.categories.length) out.categories = info.categories;
   const subresources: JsonObject[] = [];
-  if (v.subresources.status) subresources.push({ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] });
+  if (v.subresources.status)
+    subresources.push({ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] });
   if (v.subresources.scale) {
     subresources.push({
       subresource: 'scale',
@@ -128,7 +139,11 @@ function aggregatedResource(r: ResolvedResource, version: string): JsonObject {
 }
 
 /** The aggregated discovery document for /api (core) or /apis (everything else). */
-export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean, v: 'v2' | 'v2beta1'): JsonObject {
+export function aggregatedDiscovery(
+  registry: ResourceRegistry,
+  core: boolean,
+  v: 'v2' | 'v2beta1',
+): JsonObject {
   const items = registry
     .groups()
     .filter((g) => (g.name === '') === core)

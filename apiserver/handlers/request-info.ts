@@ -18,7 +18,10 @@ export type ApiPath =
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function parseApiPath(pathname: string): ApiPath | undefined {
-  const parts = pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   if (parts[0] === 'api') {
     if (parts.length === 1) return { kind: 'root', core: true };
     return parseGroupVersionRest('', parts[1], parts.slice(2));
@@ -45,9 +48,26 @@ function parseGroupVersionRest(group: string, version: string, rest: string[]): 
       rest = rest.slice(2);
     } else {
       // /namespaces/<name>[/status]: the namespace object itself.
-      return { kind: 'resource', group, version, resource: 'namespaces', name: rest[1], subresource: rest[2], watchPath };
+      return {
+        kind: 'resource',
+        group,
+        version,
+        resource: 'namespaces',
+        name: rest[1],
+        subresource: rest[2],
+        watchPath,
+      };
     }
   }
   if (rest.length === 0 || rest.length > 3) return undefined;
-  return { kind: 'resource', group, version, resource: rest[0], namespace, name: rest[1], subresource: rest[2], watchPath };
+  return {
+    kind: 'resource',
+    group,
+    version,
+    resource: rest[0],
+    namespace,
+    name: rest[1],
+    subresource: rest[2],
+    watchPath,
+  };
 }

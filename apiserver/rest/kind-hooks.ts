@@ -28,7 +28,10 @@ const namespaceHooks: KindHooks = {
   prepareForUpdate(ctx, old, obj) {
     // spec.finalizers only changes through the namespace lifecycle, as /finalize does in Kubernetes.
     if (ctx.user.name === SYSTEM_USER.name) return;
-    obj.spec = { ...(obj.spec as Spec | undefined), finalizers: (old.spec as Spec | undefined)?.finalizers ?? [] };
+    obj.spec = {
+      ...(obj.spec as Spec | undefined),
+      finalizers: (old.spec as Spec | undefined)?.finalizers ?? [],
+    };
   },
   pendingDeletion(obj) {
     return ((obj.spec as Spec | undefined)?.finalizers ?? []).length > 0;
@@ -82,8 +85,20 @@ function crdStatus(ctx: RequestContext, obj: KubeObject, stored: string[]): Reco
     acceptedNames: spec.names ?? {},
     storedVersions: [...new Set([...stored, ...(storage ? [storage] : [])])],
     conditions: [
-      { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
-      { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+        lastTransitionTime: now,
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+        lastTransitionTime: now,
+      },
     ],
   };
 }

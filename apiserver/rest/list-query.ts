@@ -1,7 +1,12 @@
 import { errors } from '../errors.js';
 import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js';
 import { matchesLabels, parseLabelSelector } from '../selectors/label-selector.js';
-import { matchesFields, objectFields, parseFieldSelector, validateFieldSelector } from '../selectors/field-selector.js';
+import {
+  matchesFields,
+  objectFields,
+  parseFieldSelector,
+  validateFieldSelector,
+} from '../selectors/field-selector.js';
 import { allowedFieldLabels } from '../selectors/field-labels.js';
 import type { KubeObject } from '../types.js';
 
@@ -55,7 +60,8 @@ export function parseListQuery(
   const match = q.get('resourceVersionMatch');
   if (match === 'Exact') {
     const rv = Number(out.resourceVersion);
-    if (!Number.isInteger(rv) || rv <= 0) throw errors.badRequest('resourceVersionMatch=Exact requires a resourceVersion');
+    if (!Number.isInteger(rv) || rv <= 0)
+      throw errors.badRequest('resourceVersionMatch=Exact requires a resourceVersion');
     out.exactRevision = rv;
   } else if (match && match !== 'NotOlderThan') {
     throw errors.badRequest(`invalid resourceVersionMatch: ${match}`);
@@ -64,7 +70,11 @@ export function parseListQuery(
 }
 
 /** A predicate for "does this object match the selectors of the query". */
-export function filterFor(info: ResourceInfo, version: ResourceVersion, q: ListQuery): (o: KubeObject) => boolean {
+export function filterFor(
+  info: ResourceInfo,
+  version: ResourceVersion,
+  q: ListQuery,
+): (o: KubeObject) => boolean {
   const { labelSelector, fieldSelector } = q;
   if (!labelSelector && !fieldSelector) return () => true;
   const selectable = version.selectableFields.map((f) => f.replace(/^\./, ''));

@@ -24,18 +24,28 @@ export function checkTypeMeta(obj: KubeObject, info: ResourceInfo, version: Reso
     );
   }
   if (obj.kind !== info.kind) {
-    throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${info.kind})`);
+    throw errors.badRequest(
+      `the kind in the data (${String(obj.kind)}) does not match the expected kind (${info.kind})`,
+    );
   }
 }
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-export function prepareCreateMeta(ctx: RequestContext, info: ResourceInfo, namespace: string | undefined, obj: KubeObject): void {
-  if (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) obj.metadata = {};
+export function prepareCreateMeta(
+  ctx: RequestContext,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  obj: KubeObject,
+): void {
+  if (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
+    obj.metadata = {};
   const m = obj.metadata;
   if (info.namespaced) {
     if (m.namespace && m.namespace !== namespace) {
-      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw errors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     m.namespace = namespace;
   } else {
@@ -58,16 +68,25 @@ export function prepareCreateMeta(ctx: RequestContext, info: ResourceInfo, names
 
 /** Carries over what a client may not change and enforces the optimistic-concurrency precondition. */
 export function prepareUpdateMeta(info: ResourceInfo, name: string, old: KubeObject, obj: KubeObject): void {
-  if (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) obj.metadata = {};
+  if (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
+    obj.metadata = {};
   const m = obj.metadata;
   const o = old.metadata;
   if (m.name !== undefined && m.name !== name) {
-    throw errors.badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+    throw errors.badRequest(
+      `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
+    );
   }
   if (info.namespaced && m.namespace && m.namespace !== o.namespace) {
-    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    throw errors.badRequest(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   }
-  if (m.resourceVersion !== undefined && m.resourceVersion !== '' && m.resourceVersion !== o.resourceVersion) {
+  if (
+    m.resourceVersion !== undefined &&
+    m.resourceVersion !== '' &&
+    m.resourceVersion !== o.resourceVersion
+  ) {
     throw errors.conflict(info.resource, info.group, name);
   }
   m.name = o.name;

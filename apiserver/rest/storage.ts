@@ -11,6 +11,7 @@ import { rfc3339, type RequestContext } from './context.js';
 import { hooksFor } from './kind-hooks.js';
 import { collectionPrefix, objectKey } from './keys.js';
 import { ListQuery, filterFor } from './list-query.js';
+import { caughtUp, tooLargeResourceVersion } from './watch.js';
 import {
   checkTypeMeta,
   clone,
@@ -20,7 +21,12 @@ import {
   specChanged,
   tracksGeneration,
 } from './object-meta.js';
-import { defaultObject, pruneForValidation, validateObject, type FieldValidation } from './validate-object.js';
+import {
+  defaultObject,
+  pruneForValidation,
+  validateObject,
+  type FieldValidation,
+} from './validate-object.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -52,15 +58,29 @@ export class ObjectStorage {
     readonly registry: ResourceRegistry,
   ) {}
 
-  async get(info: ResourceInfo, version: ResourceVersion, namespace: string | undefined, name: string): Promise<KubeObject> {
+  async get(
+    info: ResourceInfo,
+    version: ResourceVersion,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject> {
     const cur = await this.store.get(objectKey(info, namespace, name));
     if (!cur) throw errors.notFound(info.resource, info.group, name);
     return toVersion(cur.object, info, version);
   }
 
-  async list(info: ResourceInfo, version: ResourceVersion, namespace: string | undefined, q: ListQuery): Promise<ListResponse> {
+  async list(
+    info: ResourceInfo,
+    version: ResourceVersion,
+    namespace: string | undefined,
+    q: ListQuery,
+  ): Promise<ListResponse> {
     const prefix = collectionPrefix(info, namespace);
     const matches = filterFor(info, version, q);
+    const minRv = Number(q.resourceVersion);
+    if (q.resourceVersion && Number.isInteger(minRv) && minRv > 0 && !(await caughtUp(this.store, minRv))) {
+      throw tooLargeResourceVersion(minRv, this.store.currentRevision());
+    }
     const items: KubeObject[] = [];
     let start = q.continueKey;
     let atRevision = q.continueRevision ?? q.exactRevision;
@@ -117,14 +137,17 @@ export class ObjectStorage {
     hooksFor(info)?.prepareForCreate?.(ctx, obj);
     validateObject(info, version, obj);
     if (info.namespaced) await this.requireActiveNamespace(namespace);
-    const stored = managedAlready ? obj : trackUpdate(undefined, obj, this.fmOptions(ctx, opts, version, info));
+    const stored = managedAlready
+      ? obj
+      : trackUpdate(undefined, obj, this.fmOptions(ctx, opts, version, info));
     if (opts.dryRun) return stored;
     const name = String(stored.metadata.name);
     try {
       const res = await this.store.create(objectKey(info, namespace, name), toStorage(stored, info));
       return toVersion(res.object, info, version);
     } catch (e) {
-      if (e instanceof StoreError && e.code === 'KeyExists') throw errors.alreadyExists(info.resource, info.group, name);
+      if (e instanceof StoreError && e.code === 'KeyExists')
+        throw errors.alreadyExists(info.resource, info.group, name);
       throw e;
     }
   }
@@ -139,7 +162,8 @@ export class ObjectStorage {
     body: KubeObject,
     opts: WriteOptions,
   ): Promise<KubeObject> {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the request body must be an object');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw errors.badRequest('the request body must be an object');
     const cur = await this.store.get(objectKey(info, namespace, name));
     if (!cur) throw errors.notFound(info.resource, info.group, name);
     return this.writeUpdate(ctx, info, version, cur, clone(body), opts, false);
@@ -172,7 +196,9 @@ export class ObjectStorage {
           }
           checkTypeMeta(applied, info, version);
           if (applied.metadata?.name !== undefined && applied.metadata.name !== name) {
-            throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
+            throw errors.badRequest(
+              `the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`,
+            );
           }
           applied.metadata = { ...(applied.metadata ?? {}), name };
           if (info.namespaced) applied.metadata.namespace = namespace;
@@ -182,9 +208,15 @@ export class ObjectStorage {
           const res = applyServerSide(live, applied, fm);
           if ('conflicts' in res) throw conflictError(res.conflicts, info.resource, info.group, name);
           if (!cur) {
-            return { object: await this.create(ctx, info, version, namespace, res.object, opts, true), created: true };
+            return {
+              object: await this.create(ctx, info, version, namespace, res.object, opts, true),
+              created: true,
+            };
           }
-          return { object: await this.writeUpdate(ctx, info, version, cur, res.object, opts, true), created: false };
+          return {
+            object: await this.writeUpdate(ctx, info, version, cur, res.object, opts, true),
+            created: false,
+          };
         }
         if (!cur) throw errors.notFound(info.resource, info.group, name);
         const base = toVersion(cur.object, info, version);
@@ -192,14 +224,19 @@ export class ObjectStorage {
         if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) {
           throw errors.badRequest('the patch turned the object into something that is not an object');
         }
-        return { object: await this.writeUpdate(ctx, info, version, cur, patched, opts, false), created: false };
+        return {
+          object: await this.writeUpdate(ctx, info, version, cur, patched, opts, false),
+          created: false,
+        };
       } catch (e) {
         const retriable =
           attempt < PATCH_RETRIES &&
-          ((e instanceof StoreError && (e.code === 'Conflict' || e.code === 'KeyExists' || e.code === 'NotFound')) ||
+          ((e instanceof StoreError &&
+            (e.code === 'Conflict' || e.code === 'KeyExists' || e.code === 'NotFound')) ||
             (e instanceof ApiError && e.reason === 'AlreadyExists' && type === 'apply'));
         if (retriable && !patchCarriesResourceVersion(doc)) continue;
-        if (e instanceof StoreError && e.code === 'Conflict') throw errors.conflict(info.resource, info.group, name);
+        if (e instanceof StoreError && e.code === 'Conflict')
+          throw errors.conflict(info.resource, info.group, name);
         throw e;
       }
     }
@@ -244,7 +281,10 @@ export class ObjectStorage {
       ? { ...obj, metadata: { ...obj.metadata, managedFields: obj.metadata.managedFields } }
       : trackUpdate(old, obj, fm);
     if (sameObject(old, next)) return old;
-    const finalize = Boolean(next.metadata.deletionTimestamp) && !(next.metadata.finalizers?.length) && !hooksFor(info)?.pendingDeletion?.(next);
+    const finalize =
+      Boolean(next.metadata.deletionTimestamp) &&
+      !next.metadata.finalizers?.length &&
+      !hooksFor(info)?.pendingDeletion?.(next);
     if (opts.dryRun) return next;
     const key = objectKey(info, old.metadata.namespace, name);
     if (finalize) {
@@ -274,10 +314,20 @@ export class ObjectStorage {
       const obj = toVersion(cur.object, info, version);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== obj.metadata.uid) {
-        throw errors.conflict(info.resource, info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(obj.metadata.uid)}`);
+        throw errors.conflict(
+          info.resource,
+          info.group,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(obj.metadata.uid)}`,
+        );
       }
       if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
-        throw errors.conflict(info.resource, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(obj.metadata.resourceVersion)}`);
+        throw errors.conflict(
+          info.resource,
+          info.group,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(obj.metadata.resourceVersion)}`,
+        );
       }
       const hooks = hooksFor(info);
       const held = (obj.metadata.finalizers?.length ?? 0) > 0 || Boolean(hooks?.pendingDeletion?.(obj));
@@ -297,7 +347,12 @@ export class ObjectStorage {
         const stored = await this.store.update(key, toStorage(marked, info), cur.revision);
         return { object: toVersion(stored.object, info, version), deleted: false };
       } catch (e) {
-        if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound') && attempt < PATCH_RETRIES) continue;
+        if (
+          e instanceof StoreError &&
+          (e.code === 'Conflict' || e.code === 'NotFound') &&
+          attempt < PATCH_RETRIES
+        )
+          continue;
         throw e;
       }
     }
@@ -309,9 +364,18 @@ export class ObjectStorage {
     const ns = await this.store.get(objectKey(nsInfo, undefined, namespace));
     if (!ns) throw errors.notFound('namespaces', '', namespace);
     if (ns.object.metadata.deletionTimestamp) {
-      throw errors.forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`, {
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw errors.forbidden(
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      );
     }
   }
 
@@ -349,10 +413,20 @@ function applyPatch(type: PatchType, base: KubeObject, doc: unknown, info: Resou
 
 function patchCarriesResourceVersion(doc: unknown): boolean {
   if (Array.isArray(doc)) {
-    return doc.some((op) => typeof op === 'object' && op !== null && (op as { path?: string }).path === '/metadata/resourceVersion');
+    return doc.some(
+      (op) =>
+        typeof op === 'object' &&
+        op !== null &&
+        (op as { path?: string }).path === '/metadata/resourceVersion',
+    );
   }
   const meta = (doc as KubeObject | null)?.metadata;
-  return typeof meta === 'object' && meta !== null && typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '';
+  return (
+    typeof meta === 'object' &&
+    meta !== null &&
+    typeof meta.resourceVersion === 'string' &&
+    meta.resourceVersion !== ''
+  );
 }
 
 /** Custom resources with several versions use conversion strategy None: only apiVersion changes. */
@@ -372,7 +446,10 @@ export function encodeContinue(key: string, revision: number): string {
 
 export function decodeContinue(token: string): { key: string; revision: number } {
   try {
-    const d = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
+    const d = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      rv?: unknown;
+      start?: unknown;
+    };
     if (typeof d.rv === 'number' && typeof d.start === 'string') return { key: d.start, revision: d.rv };
   } catch {
     // fall through to the error below

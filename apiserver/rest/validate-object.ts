@@ -45,6 +45,11 @@ export function validateObject(info: ResourceInfo, version: ResourceVersion, obj
     causes.push(...validateCustomResourceDefinition(obj));
   }
   if (causes.length > 0) {
-    throw errors.invalid(info.kind, info.group, String(obj.metadata?.name ?? obj.metadata?.generateName ?? ''), causes);
+    throw errors.invalid(
+      info.kind,
+      info.group,
+      String(obj.metadata?.name ?? obj.metadata?.generateName ?? ''),
+      causes,
+    );
   }
 }

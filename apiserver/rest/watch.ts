@@ -1,4 +1,4 @@
-import { errors } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
 import { StoreError, type StoreEvent, type WatchHandle } from '../storage/store.js';
 import type { KubeObject } from '../types.js';
@@ -40,7 +40,9 @@ export async function startWatch(
 ): Promise<{ stop(): void }> {
   const store = storage.store;
   const exact = q.exactName !== undefined && (namespace !== undefined || !info.namespaced);
-  const prefix = exact ? objectKey(info, namespace, q.exactName as string) : collectionPrefix(info, namespace);
+  const prefix = exact
+    ? objectKey(info, namespace, q.exactName as string)
+    : collectionPrefix(info, namespace);
   const matches = filterFor(info, version, q);
   const sameVersion = version.name === info.storageVersion;
   const selective = q.labelSelector !== undefined || q.fieldSelector !== undefined;
@@ -57,16 +59,30 @@ export async function startWatch(
   const rv = q.resourceVersion;
   const initial = rv === '' || rv === '0' || opts.sendInitialEvents;
   if (initial) {
-    const page = await storage.list(info, version, namespace, { ...q, limit: undefined, continueKey: undefined, continueRevision: undefined });
+    const page = await storage.list(info, version, namespace, {
+      ...q,
+      limit: undefined,
+      continueKey: undefined,
+      continueRevision: undefined,
+    });
     for (const o of page.items) sink.send('ADDED', o);
     from = Number(page.resourceVersion);
     if (opts.sendInitialEvents && opts.allowBookmarks) sink.send('BOOKMARK', bookmarkObject(from, true));
   } else {
     from = Number(rv);
     if (!Number.isInteger(from) || from < 0) throw errors.badRequest(`invalid resourceVersion: ${rv}`);
+    if (!(await caughtUp(store, from))) {
+      sink.send(
+        'ERROR',
+        tooLargeResourceVersion(from, store.currentRevision()).toStatus() as unknown as KubeObject,
+      );
+      sink.end();
+      return { stop() {} };
+    }
   }
 
   const deliver = (ev: StoreEvent): void => {
+    if (ev.revision <= from) return;
     const json = sameVersion ? ev.json : undefined;
     const obj = sameVersion ? ev.object : toVersion(ev.object, info, version);
     if (!selective) {
@@ -97,7 +113,9 @@ export async function startWatch(
     handle = store.watch(prefix, from, deliver);
   } catch (e) {
     if (e instanceof StoreError && e.code === 'Compacted') {
-      const status = errors.expired(`too old resource version: ${from} (${store.compactedRevision()})`).toStatus();
+      const status = errors
+        .expired(`too old resource version: ${from} (${store.compactedRevision()})`)
+        .toStatus();
       sink.send('ERROR', status as unknown as KubeObject);
       sink.end();
       return { stop() {} };
@@ -106,7 +124,10 @@ export async function startWatch(
   }
   let timer: NodeJS.Timeout | undefined;
   if (opts.allowBookmarks) {
-    timer = setInterval(() => sink.send('BOOKMARK', bookmarkObject(store.currentRevision())), opts.bookmarkIntervalMs ?? 30_000);
+    timer = setInterval(
+      () => sink.send('BOOKMARK', bookmarkObject(store.currentRevision())),
+      opts.bookmarkIntervalMs ?? 30_000,
+    );
     timer.unref();
   }
   return {
@@ -115,4 +136,25 @@ export async function startWatch(
       if (timer) clearInterval(timer);
     },
   };
+}
+
+/** kube-apiserver waits up to 3 s for a resourceVersion from the future before giving up. */
+export async function caughtUp(
+  store: { currentRevision(): number },
+  rv: number,
+  waitMs = 3000,
+): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (store.currentRevision() < rv) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+export function tooLargeResourceVersion(rv: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 }

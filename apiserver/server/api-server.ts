@@ -3,7 +3,13 @@ import type { Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authn.js';
-import { UnionAuthorizer, discoveryAuthorizer, forbiddenMessage, mastersAuthorizer, type Authorizer } from '../auth/authz.js';
+import {
+  UnionAuthorizer,
+  discoveryAuthorizer,
+  forbiddenMessage,
+  mastersAuthorizer,
+  type Authorizer,
+} from '../auth/authz.js';
 import { ApiError, errors } from '../errors.js';
 import {
   AGGREGATED_DISCOVERY_V2,
@@ -77,7 +83,11 @@ export class ApiServer {
     this.openapi = new OpenApiCache(this.registry);
     this.crds = new CrdRegistrar(opts.store, this.registry, opts.logger);
     this.lifecycle = new LifecycleWorker(this.storage, this.registry, opts.logger);
-    this.authorizer = new UnionAuthorizer([mastersAuthorizer, discoveryAuthorizer, ...(opts.authorizer ? [opts.authorizer] : [])]);
+    this.authorizer = new UnionAuthorizer([
+      mastersAuthorizer,
+      discoveryAuthorizer,
+      ...(opts.authorizer ? [opts.authorizer] : []),
+    ]);
     this.app = Fastify({
       https: {
         key: opts.tls.key,
@@ -104,7 +114,10 @@ export class ApiServer {
     const c = this.opts.compaction ?? { intervalMs: 60_000, keepRevisions: 10_000 };
     this.compactTimer = setInterval(() => {
       const target = this.opts.store.currentRevision() - c.keepRevisions;
-      if (target > 0) void this.opts.store.compact(target).catch((e: unknown) => this.opts.logger.warn({ err: (e as Error).message }, 'compaction failed'));
+      if (target > 0)
+        void this.opts.store
+          .compact(target)
+          .catch((e: unknown) => this.opts.logger.warn({ err: (e as Error).message }, 'compaction failed'));
     }, c.intervalMs);
     this.compactTimer.unref();
     this.ready = true;
@@ -129,6 +142,12 @@ export class ApiServer {
     const app = this.app;
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    // kubectl's typed clients (kubectl create namespace/configmap/...) send protobuf bodies.
+    app.addContentTypeParser(
+      'application/vnd.kubernetes.protobuf',
+      { parseAs: 'buffer' },
+      (_req, body, done) => done(null, body),
+    );
 
     app.setErrorHandler((err: unknown, req, reply) => this.sendError(err, req, reply));
     app.setNotFoundHandler((req, reply) => this.sendError(errors.notFoundPath(), req, reply));
@@ -137,7 +156,10 @@ export class ApiServer {
     app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
     app.get('/readyz', async (_req, reply) => {
       const ok = this.ready && (this.opts.readyChecks ?? []).every((c) => c());
-      return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ok' : 'not ready');
+      return reply
+        .code(ok ? 200 : 503)
+        .type('text/plain')
+        .send(ok ? 'ok' : 'not ready');
     });
     this.opts.extraRoutes?.(app);
 
@@ -148,8 +170,12 @@ export class ApiServer {
       if (r === undefined) throw errors.unauthorized();
       if ('rejected' in r) throw errors.unauthorized(`Unauthorized: ${r.rejected}`);
       req.edgefedUser = r;
-      if (!path.startsWith('/api/') && !path.startsWith('/apis/') && path !== '/api' && path !== '/apis' ) {
-        const attrs = { verb: req.method === 'GET' ? 'get' : req.method.toLowerCase(), resourceRequest: false, path };
+      if (!path.startsWith('/api/') && !path.startsWith('/apis/') && path !== '/api' && path !== '/apis') {
+        const attrs = {
+          verb: req.method === 'GET' ? 'get' : req.method.toLowerCase(),
+          resourceRequest: false,
+          path,
+        };
         const d = await this.authorizer.authorize(r, attrs);
         if (!d.allowed) throw errors.forbidden(forbiddenMessage(r, attrs));
       }
@@ -166,14 +192,17 @@ export class ApiServer {
       const route = req.edgefedRoute;
       if (!route) return;
       this.metrics.requests.labels(route.verb, route.group, route.resource, String(reply.statusCode)).inc();
-      if (route.verb !== 'watch') this.metrics.latency.labels(route.verb, route.resource).observe(reply.elapsedTime / 1000);
+      if (route.verb !== 'watch')
+        this.metrics.latency.labels(route.verb, route.resource).observe(reply.elapsedTime / 1000);
     });
 
     app.get('/version', async (_req, reply) => reply.send(VERSION_INFO));
     app.get('/metrics', async (_req, reply) =>
       reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()),
     );
-    app.get('/openapi/v3', async (_req, reply) => reply.type('application/json').send(JSON.stringify(this.openapi.root())));
+    app.get('/openapi/v3', async (_req, reply) =>
+      reply.type('application/json').send(JSON.stringify(this.openapi.root())),
+    );
     app.get('/openapi/v3/*', async (req, reply) => {
       const path = (req.params as { '*': string })['*'];
       const d = this.openapi.document(path);
@@ -186,7 +215,8 @@ export class ApiServer {
 
     const handler = (req: FastifyRequest, reply: FastifyReply) => this.handleApi(req, reply);
     const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-    for (const url of ['/api', '/api/*', '/apis', '/apis/*']) app.route({ method: [...methods], url, handler });
+    for (const url of ['/api', '/api/*', '/apis', '/apis/*'])
+      app.route({ method: [...methods], url, handler });
   }
 
   private async handleApi(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
@@ -196,7 +226,8 @@ export class ApiServer {
     const user = req.edgefedUser as UserInfo;
     const ctx: RequestContext = newContext(user);
     if (p.kind !== 'resource') {
-      if (req.method !== 'GET') throw errors.methodNotAllowed(`${req.method} is not allowed on ${url.pathname}`);
+      if (req.method !== 'GET')
+        throw errors.methodNotAllowed(`${req.method} is not allowed on ${url.pathname}`);
       return this.serveDiscovery(req, reply, p);
     }
     req.edgefedRoute = { verb: req.method, group: p.group, resource: p.resource };
@@ -212,13 +243,20 @@ export class ApiServer {
     return handleResource(deps, req, reply, p, ctx, url.searchParams);
   }
 
-  private serveDiscovery(req: FastifyRequest, reply: FastifyReply, p: Exclude<ReturnType<typeof parseApiPath>, undefined>) {
+  private serveDiscovery(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    p: Exclude<ReturnType<typeof parseApiPath>, undefined>,
+  ) {
     const send = (body: unknown, type = 'application/json') => reply.type(type).send(JSON.stringify(body));
     switch (p.kind) {
       case 'root': {
         const agg = wantsAggregated(req.headers.accept);
         if (agg) {
-          return send(aggregatedDiscovery(this.registry, p.core, agg), agg === 'v2' ? AGGREGATED_DISCOVERY_V2 : AGGREGATED_DISCOVERY_V2BETA1);
+          return send(
+            aggregatedDiscovery(this.registry, p.core, agg),
+            agg === 'v2' ? AGGREGATED_DISCOVERY_V2 : AGGREGATED_DISCOVERY_V2BETA1,
+          );
         }
         return send(p.core ? apiVersions(req.hostname) : apiGroupList(this.registry));
       }
@@ -242,15 +280,21 @@ export class ApiServer {
     else {
       const code = (err as { code?: string }).code;
       const statusCode = (err as { statusCode?: number }).statusCode;
-      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') api = errors.tooLarge(`the request body is too large: limit is ${this.opts.bodyLimit ?? 3 * 1024 * 1024} bytes`);
-      else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') api = errors.unsupportedMediaType((err as Error).message);
-      else if (statusCode && statusCode >= 400 && statusCode < 500) api = new ApiError(statusCode, 'BadRequest', (err as Error).message);
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+        api = errors.tooLarge(
+          `the request body is too large: limit is ${this.opts.bodyLimit ?? 3 * 1024 * 1024} bytes`,
+        );
+      else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+        api = errors.unsupportedMediaType((err as Error).message);
+      else if (statusCode && statusCode >= 400 && statusCode < 500)
+        api = new ApiError(statusCode, 'BadRequest', (err as Error).message);
       else {
         req.log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'internal error');
         api = errors.internal(`an internal error occurred: ${(err as Error).message ?? String(err)}`);
       }
     }
-    if (api.code >= 500) req.log.error({ method: req.method, url: req.url.split('?')[0], status: api.code }, api.message);
+    if (api.code >= 500)
+      req.log.error({ method: req.method, url: req.url.split('?')[0], status: api.code }, api.message);
     else req.log.debug({ method: req.method, url: req.url.split('?')[0], status: api.code }, api.message);
     if (reply.sent || reply.raw.headersSent) return reply;
     return reply.code(api.code).type('application/json').send(JSON.stringify(api.toStatus()));

@@ -37,7 +37,10 @@ export class CrdRegistrar {
     try {
       this.registry.upsert(resourceInfoFromCRD(crd));
     } catch (e) {
-      this.log.error({ crd: crd.metadata.name, err: (e as Error).message }, 'cannot serve CustomResourceDefinition');
+      this.log.error(
+        { crd: crd.metadata.name, err: (e as Error).message },
+        'cannot serve CustomResourceDefinition',
+      );
     }
   }
 

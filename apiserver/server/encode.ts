@@ -26,7 +26,11 @@ export function shapeObject(
   omitHeaders = false,
 ): JsonObject {
   if (neg.shape === 'table') {
-    return buildTable(info, version.name, [obj], { includeObject: includeObjectParam(q), now: Date.now(), omitHeaders }) as JsonObject;
+    return buildTable(info, version.name, [obj], {
+      includeObject: includeObjectParam(q),
+      now: Date.now(),
+      omitHeaders,
+    }) as JsonObject;
   }
   if (neg.shape === 'partial') return partial(obj);
   return obj as JsonObject;
@@ -42,15 +46,28 @@ export function shapeList(
   q: URLSearchParams,
 ): JsonObject {
   if (neg.shape === 'table') {
-    return buildTable(info, version.name, items, { includeObject: includeObjectParam(q), now: Date.now(), listMeta }) as JsonObject;
+    return buildTable(info, version.name, items, {
+      includeObject: includeObjectParam(q),
+      now: Date.now(),
+      listMeta,
+    }) as JsonObject;
   }
   if (neg.shape === 'partial') {
-    return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: items.map(partial) };
+    return {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: listMeta,
+      items: items.map(partial),
+    };
   }
   return { kind: info.listKind, apiVersion, metadata: listMeta, items };
 }
 
 export function send(reply: FastifyReply, code: number, body: unknown, yamlOut = false): FastifyReply {
-  if (yamlOut) return reply.code(code).type('application/yaml').send(yaml.dump(body, { noRefs: true }));
+  if (yamlOut)
+    return reply
+      .code(code)
+      .type('application/yaml')
+      .send(yaml.dump(body, { noRefs: true }));
   return reply.code(code).type('application/json').send(JSON.stringify(body));
 }

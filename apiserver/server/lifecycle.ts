@@ -37,7 +37,8 @@ export class LifecycleWorker {
       [CRD_PREFIX, this.terminatingCrds],
     ] as const) {
       const page = await store.list(prefix);
-      for (const i of page.items) if (i.object.metadata.deletionTimestamp) set.add(String(i.object.metadata.name));
+      for (const i of page.items)
+        if (i.object.metadata.deletionTimestamp) set.add(String(i.object.metadata.name));
       this.handles.push(
         store.watch(prefix, page.revision, (ev) => {
           const name = String(ev.object.metadata.name);
@@ -62,7 +63,9 @@ export class LifecycleWorker {
     if (this.running || (this.terminatingNs.size === 0 && this.terminatingCrds.size === 0)) return;
     this.running = true;
     void this.pass()
-      .catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'lifecycle pass failed; will retry'))
+      .catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, 'lifecycle pass failed; will retry'),
+      )
       .finally(() => {
         this.running = false;
       });
@@ -109,7 +112,9 @@ export class LifecycleWorker {
       if (item.object.metadata.deletionTimestamp) continue;
       const ctx = newContext(SYSTEM_USER);
       await this.storage
-        .delete(ctx, info, version, item.object.metadata.namespace, String(item.object.metadata.name), { dryRun: false })
+        .delete(ctx, info, version, item.object.metadata.namespace, String(item.object.metadata.name), {
+          dryRun: false,
+        })
         .then((r) => {
           if (r.deleted) remaining--;
         })
@@ -121,7 +126,12 @@ export class LifecycleWorker {
   }
 
   /** Drops our finalizer; the update path deletes the object when nothing else holds it. */
-  private async release(group: string, resource: string, name: string, mutate: (o: KubeObject) => void): Promise<void> {
+  private async release(
+    group: string,
+    resource: string,
+    name: string,
+    mutate: (o: KubeObject) => void,
+  ): Promise<void> {
     const info = this.registry.get(group, resource);
     if (!info) return;
     const version = info.versions[0];

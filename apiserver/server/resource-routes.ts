@@ -15,6 +15,7 @@ import type { FieldValidation } from '../rest/validate-object.js';
 import { send, shapeList, shapeObject } from './encode.js';
 import type { ApiMetrics } from './metrics.js';
 import { scaleOf, applyScale } from './scale.js';
+import { decodeKubeProtobuf } from '../protobuf/index.js';
 
 type ResourcePath = Extract<ApiPath, { kind: 'resource' }>;
 
@@ -54,7 +55,8 @@ function verbOf(method: string, p: ResourcePath, q: URLSearchParams): string {
 
 function writeOptions(q: URLSearchParams, req: FastifyRequest, subresource?: 'status'): WriteOptions {
   const dryRun = q.getAll('dryRun');
-  for (const d of dryRun) if (d !== 'All') throw errors.badRequest(`Invalid dry run value: ${d}; valid values are: All`);
+  for (const d of dryRun)
+    if (d !== 'All') throw errors.badRequest(`Invalid dry run value: ${d}; valid values are: All`);
   const fv = q.get('fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv)) {
     throw errors.badRequest(`fieldValidation must be one of Ignore, Warn, Strict, got ${fv}`);
@@ -70,14 +72,21 @@ function managerFromUserAgent(ua: string | undefined): string {
 }
 
 function decodeBody(req: FastifyRequest): KubeObject {
+  if (Buffer.isBuffer(req.body)) return decodeKubeProtobuf(req.body).object as KubeObject;
   const raw = typeof req.body === 'string' ? req.body : '';
   if (raw.trim() === '') throw errors.badRequest('the request body is empty');
-  const ct = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  const ct = String(req.headers['content-type'] ?? 'application/json')
+    .split(';')[0]
+    .trim();
   let parsed: unknown;
   try {
-    if (ct === 'application/yaml' || ct === 'application/x-yaml') parsed = yaml.load(raw, { schema: yaml.JSON_SCHEMA });
+    if (ct === 'application/yaml' || ct === 'application/x-yaml')
+      parsed = yaml.load(raw, { schema: yaml.JSON_SCHEMA });
     else if (ct === 'application/json' || ct === '*/*' || ct === '') parsed = JSON.parse(raw);
-    else throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    else
+      throw errors.unsupportedMediaType(
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      );
   } catch (e) {
     if (e instanceof Error && e.name === 'ApiError') throw e;
     throw errors.badRequest(`the request body could not be decoded: ${(e as Error).message.split('\n')[0]}`);
@@ -99,14 +108,17 @@ export async function handleResource(
   const resolved = deps.registry.resolve(p.group, p.version, p.resource);
   if (!resolved) throw errors.notFoundPath();
   const { info, version } = resolved;
-  if (!info.namespaced && p.namespace !== undefined && p.resource !== 'namespaces') throw errors.notFoundPath();
+  if (!info.namespaced && p.namespace !== undefined && p.resource !== 'namespaces')
+    throw errors.notFoundPath();
   const verb = verbOf(req.method, p, q);
   const ns = info.namespaced ? p.namespace : undefined;
-  if (info.namespaced && ns === undefined && !['list', 'watch', 'deletecollection'].includes(verb)) throw errors.notFoundPath();
+  if (info.namespaced && ns === undefined && !['list', 'watch', 'deletecollection'].includes(verb))
+    throw errors.notFoundPath();
   if (p.subresource && !['status', 'scale'].includes(p.subresource)) throw errors.notFoundPath();
   if (p.subresource === 'status' && !version.subresources.status) throw errors.notFoundPath();
   if (p.subresource === 'scale' && !version.subresources.scale) throw errors.notFoundPath();
-  if (p.subresource && !['get', 'update', 'patch'].includes(verb)) throw errors.methodNotAllowed(`${verb} is not supported on ${p.subresource}`);
+  if (p.subresource && !['get', 'update', 'patch'].includes(verb))
+    throw errors.methodNotAllowed(`${verb} is not supported on ${p.subresource}`);
 
   const attrs = {
     verb,
@@ -121,11 +133,14 @@ export async function handleResource(
   };
   const decision = await deps.authorizer.authorize(ctx.user, attrs);
   if (!decision.allowed) {
-    throw errors.forbidden(forbiddenMessage(ctx.user, attrs) + (decision.reason ? `: ${decision.reason}` : ''), {
-      name: p.name,
-      group: info.group,
-      kind: info.resource,
-    });
+    throw errors.forbidden(
+      forbiddenMessage(ctx.user, attrs) + (decision.reason ? `: ${decision.reason}` : ''),
+      {
+        name: p.name,
+        group: info.group,
+        kind: info.resource,
+      },
+    );
   }
   const neg = negotiate(req.headers.accept);
   const apiVersion = groupVersion(info.group, version.name);
@@ -141,7 +156,10 @@ export async function handleResource(
     case 'list': {
       const lq = parseListQuery(info, version, q, decodeContinue);
       const res = await storage.list(info, version, ns, lq);
-      const meta = { resourceVersion: res.resourceVersion, ...(res.continue ? { continue: res.continue } : {}) };
+      const meta = {
+        resourceVersion: res.resourceVersion,
+        ...(res.continue ? { continue: res.continue } : {}),
+      };
       return send(reply, 200, shapeList(neg, info, version, res.items, meta, apiVersion, q), neg.yaml);
     }
     case 'watch':
@@ -164,38 +182,64 @@ export async function handleResource(
       return send(reply, 200, shapeObject(neg, info, version, obj, q), neg.yaml);
     }
     case 'patch': {
-      const ct = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+      const ct = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim();
       const type = PATCH_TYPES[ct];
       if (!type) {
         throw errors.unsupportedMediaType(
           `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
         );
       }
+      if (Buffer.isBuffer(req.body)) throw errors.unsupportedMediaType('patches must be JSON or YAML');
       const raw = typeof req.body === 'string' ? req.body : '';
       const force = q.get('force') === 'true';
-      if (q.has('force') && type !== 'apply') throw errors.badRequest('force may not be specified for non-apply patch');
-      if (type === 'apply' && !q.get('fieldManager')) throw errors.badRequest('PATCH with apply requires a fieldManager (fieldManager is required for apply requests)');
+      if (q.has('force') && type !== 'apply')
+        throw errors.badRequest('force may not be specified for non-apply patch');
+      if (type === 'apply' && !q.get('fieldManager'))
+        throw errors.badRequest(
+          'PATCH with apply requires a fieldManager (fieldManager is required for apply requests)',
+        );
       if (p.subresource === 'scale') {
         const cur = await storage.get(info, version, ns, name);
-        const patchedScale = (await import('../patch/index.js')).applyMergePatch(scaleOf(info, version, cur), JSON.parse(raw || '{}'));
-        const obj = await storage.update(ctx, info, version, ns, name, applyScale(info, version, cur, patchedScale as KubeObject), writeOptions(q, req));
+        const patchedScale = (await import('../patch/index.js')).applyMergePatch(
+          scaleOf(info, version, cur),
+          JSON.parse(raw || '{}'),
+        );
+        const obj = await storage.update(
+          ctx,
+          info,
+          version,
+          ns,
+          name,
+          applyScale(info, version, cur, patchedScale as KubeObject),
+          writeOptions(q, req),
+        );
         return send(reply, 200, scaleOf(info, version, obj), neg.yaml);
       }
       const sub = p.subresource === 'status' ? 'status' : undefined;
-      const res = await storage.patch(ctx, info, version, ns, name, type, raw, { ...writeOptions(q, req, sub), force });
+      const res = await storage.patch(ctx, info, version, ns, name, type, raw, {
+        ...writeOptions(q, req, sub),
+        force,
+      });
       return send(reply, res.created ? 201 : 200, shapeObject(neg, info, version, res.object, q), neg.yaml);
     }
     case 'delete': {
       const opts = deleteOptions(req, q);
       const res = await storage.delete(ctx, info, version, ns, name, opts);
       if (res.deleted) {
-        return send(reply, 200, {
-          kind: 'Status',
-          apiVersion: 'v1',
-          metadata: {},
-          status: 'Success',
-          details: { name, group: info.group, kind: info.resource, uid: res.object.metadata.uid },
-        }, neg.yaml);
+        return send(
+          reply,
+          200,
+          {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Success',
+            details: { name, group: info.group, kind: info.resource, uid: res.object.metadata.uid },
+          },
+          neg.yaml,
+        );
       }
       return send(reply, 202, shapeObject(neg, info, version, res.object, q), neg.yaml);
     }
@@ -206,25 +250,44 @@ export async function handleResource(
       const deleted: KubeObject[] = [];
       for (const item of res.items) {
         const r = await storage
-          .delete(ctx, info, version, item.metadata.namespace, String(item.metadata.name), { dryRun: opts.dryRun })
+          .delete(ctx, info, version, item.metadata.namespace, String(item.metadata.name), {
+            dryRun: opts.dryRun,
+          })
           .catch((e: unknown) => {
             if (e instanceof Error && 'code' in e && (e as { code: number }).code === 404) return undefined;
             throw e;
           });
         if (r) deleted.push(r.object);
       }
-      return send(reply, 200, { kind: info.listKind, apiVersion, metadata: { resourceVersion: res.resourceVersion }, items: deleted }, neg.yaml);
+      return send(
+        reply,
+        200,
+        {
+          kind: info.listKind,
+          apiVersion,
+          metadata: { resourceVersion: res.resourceVersion },
+          items: deleted,
+        },
+        neg.yaml,
+      );
     }
   }
   throw errors.methodNotAllowed(`${verb} is not supported`);
 }
 
-function deleteOptions(req: FastifyRequest, q: URLSearchParams): { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } {
+function deleteOptions(
+  req: FastifyRequest,
+  q: URLSearchParams,
+): { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } } {
   let dryRun = q.getAll('dryRun').includes('All');
   let preconditions: { uid?: string; resourceVersion?: string } | undefined;
   const raw = typeof req.body === 'string' ? req.body.trim() : '';
   if (raw) {
-    let body: { dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string };
+    let body: {
+      dryRun?: string[];
+      preconditions?: { uid?: string; resourceVersion?: string };
+      propagationPolicy?: string;
+    };
     try {
       body = JSON.parse(raw) as typeof body;
     } catch (e) {
@@ -252,10 +315,15 @@ async function serveWatch(
   const lq = parseListQuery(info, version, q, decodeContinue);
   const timeoutParam = q.get('timeoutSeconds');
   const timeoutSec = timeoutParam ? Number(timeoutParam) : 1800 + Math.floor(Math.random() * 1800);
-  if (!Number.isFinite(timeoutSec) || timeoutSec < 0) throw errors.badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  if (!Number.isFinite(timeoutSec) || timeoutSec < 0)
+    throw errors.badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders();
   let first = true;
   let closed = false;
@@ -273,7 +341,8 @@ async function serveWatch(
   };
   deps.watchClosers.add(close);
   const timer = setTimeout(close, timeoutSec * 1000);
-  req.raw.on('close', close);
+  // The response's 'close' fires when the client goes away (the request's fires once its body is read).
+  res.on('close', close);
   const sink = {
     send(type: WatchEventType, object: KubeObject, json?: string) {
       if (closed) return;
@@ -293,14 +362,25 @@ async function serveWatch(
     end: close,
   };
   try {
-    const w = await startWatch(deps.storage, info, version, ns, lq, {
-      allowBookmarks: q.get('allowWatchBookmarks') === 'true',
-      sendInitialEvents: q.get('sendInitialEvents') === 'true',
-    }, sink);
+    const w = await startWatch(
+      deps.storage,
+      info,
+      version,
+      ns,
+      lq,
+      {
+        allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+        sendInitialEvents: q.get('sendInitialEvents') === 'true',
+      },
+      sink,
+    );
     if (closed) w.stop();
     else stopWatch = () => w.stop();
   } catch (e) {
-    const status = e instanceof Error && e.name === 'ApiError' ? (e as ReturnType<typeof errors.internal>).toStatus() : errors.internal(String(e)).toStatus();
+    const status =
+      e instanceof Error && e.name === 'ApiError'
+        ? (e as ReturnType<typeof errors.internal>).toStatus()
+        : errors.internal(String(e)).toStatus();
     sink.send('ERROR', status as unknown as KubeObject);
     close();
   }

@@ -20,18 +20,30 @@ export function scaleOf(info: ResourceInfo, version: ResourceVersion, obj: KubeO
       creationTimestamp: obj.metadata.creationTimestamp,
     },
     spec: { replicas: Number(first(s.specReplicasPath) ?? 0) },
-    status: { replicas: Number(first(s.statusReplicasPath) ?? 0), ...(typeof selector === 'string' ? { selector } : {}) },
+    status: {
+      replicas: Number(first(s.statusReplicasPath) ?? 0),
+      ...(typeof selector === 'string' ? { selector } : {}),
+    },
   };
 }
 
 /** Writes a Scale's spec.replicas back into the object at the subresource's path. */
-export function applyScale(info: ResourceInfo, version: ResourceVersion, obj: KubeObject, scale: KubeObject): KubeObject {
+export function applyScale(
+  info: ResourceInfo,
+  version: ResourceVersion,
+  obj: KubeObject,
+  scale: KubeObject,
+): KubeObject {
   const s = version.subresources.scale;
   if (!s) throw errors.notFoundPath();
   const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
   if (!Number.isInteger(replicas) || (replicas as number) < 0) {
     throw errors.invalid('Scale', 'autoscaling', String(obj.metadata.name), [
-      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      },
     ]);
   }
   const rv = scale.metadata?.resourceVersion;

@@ -81,7 +81,8 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
     `);
     const integrity = this.db.pragma('quick_check', { simple: true });
-    if (integrity !== 'ok') throw new Error(`database ${opts.path} failed its integrity check: ${String(integrity)}`);
+    if (integrity !== 'ok')
+      throw new Error(`database ${opts.path} failed its integrity check: ${String(integrity)}`);
     this.stmts = {
       latest: this.db.prepare<[string], Row>('SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1'),
       current: this.db.prepare<[string], Row>(
@@ -107,7 +108,9 @@ export class SqliteStore implements Store {
       history: this.db.prepare<[number, string, string], Row>(
         'SELECT * FROM kv WHERE id > ? AND name >= ? AND name < ? ORDER BY id',
       ),
-      historyKey: this.db.prepare<[number, string], Row>('SELECT * FROM kv WHERE id > ? AND name = ? ORDER BY id'),
+      historyKey: this.db.prepare<[number, string], Row>(
+        'SELECT * FROM kv WHERE id > ? AND name = ? ORDER BY id',
+      ),
       byId: this.db.prepare<[number], { value: string }>('SELECT value FROM kv WHERE id = ?'),
       maxId: this.db.prepare<[], { m: number | null }>('SELECT MAX(id) AS m FROM kv'),
       getMeta: this.db.prepare<[string], { v: number }>('SELECT v FROM meta WHERE k = ?'),
@@ -133,7 +136,8 @@ export class SqliteStore implements Store {
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
-    const start = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter : prefix.slice(0, -1);
+    const start =
+      opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter : prefix.slice(0, -1);
     const end = prefixEnd(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     const fetch = limit > 0 ? limit + 1 : -1;
@@ -173,10 +177,7 @@ export class SqliteStore implements Store {
   watch(prefix: string, afterRevision: number, listener: StoreListener): WatchHandle {
     this.assertOpen();
     if (afterRevision < this.compacted) {
-      throw new StoreError(
-        'Compacted',
-        `too old resource version: ${afterRevision} (${this.compacted})`,
-      );
+      throw new StoreError('Compacted', `too old resource version: ${afterRevision} (${this.compacted})`);
     }
     // Replay and registration happen in one synchronous step: no write can slip between them.
     if (afterRevision < this.rev) {
@@ -268,7 +269,10 @@ export class SqliteStore implements Store {
       this.stmts.insert.run(id, op.key, 1, 0, id, cur?.id ?? 0, json);
       this.stmts.setCurrent.run(op.key, id);
       const stored = { key: op.key, object, revision: id, createRevision: id };
-      return { ok: stored, event: { type: 'ADDED', key: op.key, revision: id, object, json, previous: () => undefined } };
+      return {
+        ok: stored,
+        event: { type: 'ADDED', key: op.key, revision: id, object, json, previous: () => undefined },
+      };
     }
     if (!cur) return { err: new StoreError('NotFound', `key ${op.key} not found`) };
     if (op.expected !== undefined && op.expected !== cur.id) {
@@ -290,7 +294,10 @@ export class SqliteStore implements Store {
     this.stmts.insert.run(id, op.key, 0, 1, cur.create_revision, cur.id, json);
     this.stmts.delCurrent.run(op.key);
     const stored = { key: op.key, object: last, revision: id, createRevision: cur.create_revision };
-    return { ok: stored, event: { type: 'DELETED', key: op.key, revision: id, object: last, json, previous } };
+    return {
+      ok: stored,
+      event: { type: 'DELETED', key: op.key, revision: id, object: last, json, previous },
+    };
   }
 
   private eventFromRow(row: Row): StoreEvent {

@@ -28,11 +28,27 @@ export function tempDir(prefix = 'edgefed-test-'): string {
 }
 
 /** Starts `edgefed hub` as a real process on a free port and waits until it serves. */
-export async function startHub(opts: { dataDir?: string; port?: number; extraArgs?: string[] } = {}): Promise<HubProcess> {
+export async function startHub(
+  opts: { dataDir?: string; port?: number; extraArgs?: string[] } = {},
+): Promise<HubProcess> {
   const dataDir = opts.dataDir ?? tempDir();
-  const proc = spawn(process.execPath, [BIN, 'hub', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--log-level', 'warn', ...(opts.extraArgs ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      BIN,
+      'hub',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(opts.port ?? 0),
+      '--log-level',
+      'warn',
+      ...(opts.extraArgs ?? []),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -100,7 +116,8 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): Kub
 /** kubectl that must succeed; returns stdout. */
 export function kubectlOk(kubeconfig: string, args: string[], input?: string): string {
   const r = kubectl(kubeconfig, args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  if (r.code !== 0)
+    throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
 }
 
@@ -171,7 +188,12 @@ export function toYaml(...docs: object[]): string {
   return docs.map((d) => yaml.dump(d)).join('---\n');
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -181,7 +203,8 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | Promise
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

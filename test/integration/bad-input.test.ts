@@ -17,8 +17,18 @@ describe('bad input gets a clear Status and loses nothing', function () {
   let seeded: string;
   before(async () => {
     hub = await startHub();
-    kubectlOk(hub.kubeconfig, ['apply', '-f', '-'], toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep', namespace: 'default' }, data: { a: '1' } }));
-    seeded = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'cm', 'keep', '-n', 'default', '-o', 'json'])).metadata.resourceVersion;
+    kubectlOk(
+      hub.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'keep', namespace: 'default' },
+        data: { a: '1' },
+      }),
+    );
+    seeded = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'cm', 'keep', '-n', 'default', '-o', 'json']))
+      .metadata.resourceVersion;
   });
   after(async () => {
     await hub.stop();
@@ -27,9 +37,15 @@ describe('bad input gets a clear Status and loses nothing', function () {
 
   /** The global revision: unchanged means the store was not written. */
   const revision = async (): Promise<string> =>
-    (await request(hub, 'GET', '/api/v1/namespaces/default/configmaps')).json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+    (await request(hub, 'GET', '/api/v1/namespaces/default/configmaps')).json<{
+      metadata: { resourceVersion: string };
+    }>().metadata.resourceVersion;
 
-  async function expectRejected(send: () => Promise<{ status: number; json<T>(): T }>, code: number, reason: string): Promise<Status> {
+  async function expectRejected(
+    send: () => Promise<{ status: number; json<T>(): T }>,
+    code: number,
+    reason: string,
+  ): Promise<Status> {
     const before = await revision();
     const res = await send();
     assert.equal(res.status, code);
@@ -41,19 +57,29 @@ describe('bad input gets a clear Status and loses nothing', function () {
     return st;
   }
 
-  it('unknown field under kubectl\'s default strict validation → 400 naming it', async () => {
+  it("unknown field under kubectl's default strict validation → 400 naming it", async () => {
     const before = await revision();
-    const r = kubectl(hub.kubeconfig, ['apply', '-f', '-'], toYaml({
-      apiVersion: 'types.kubefed.io/v1beta1',
-      kind: 'FederatedDeployment',
-      metadata: { name: 'typo', namespace: 'default' },
-      spec: { template: {}, placement: { cluster: [{ name: 'c1' }] } },
-    }));
+    const r = kubectl(
+      hub.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml({
+        apiVersion: 'types.kubefed.io/v1beta1',
+        kind: 'FederatedDeployment',
+        metadata: { name: 'typo', namespace: 'default' },
+        spec: { template: {}, placement: { cluster: [{ name: 'c1' }] } },
+      }),
+    );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /BadRequest.*strict decoding error: unknown field "spec\.placement\.cluster"/);
     assert.equal(await revision(), before);
     const st = await expectRejected(
-      () => request(hub, 'POST', `${FD}?fieldValidation=Strict`, { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedDeployment', metadata: { name: 'typo' }, spec: { template: {}, bogus: 1 } }),
+      () =>
+        request(hub, 'POST', `${FD}?fieldValidation=Strict`, {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedDeployment',
+          metadata: { name: 'typo' },
+          spec: { template: {}, bogus: 1 },
+        }),
       400,
       'BadRequest',
     );
@@ -61,7 +87,12 @@ describe('bad input gets a clear Status and loses nothing', function () {
   });
 
   it('Warn drops the unknown field with a Warning header; Ignore drops it silently', async () => {
-    const body = { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedDeployment', metadata: { name: 'warned' }, spec: { template: {}, bogus: 1 } };
+    const body = {
+      apiVersion: 'types.kubefed.io/v1beta1',
+      kind: 'FederatedDeployment',
+      metadata: { name: 'warned' },
+      spec: { template: {}, bogus: 1 },
+    };
     const res = await request(hub, 'POST', `${FD}?fieldValidation=Warn`, body);
     assert.equal(res.status, 201);
     assert.match(String(res.headers.warning), /unknown field \\?"spec\.bogus\\?"/);
@@ -69,76 +100,217 @@ describe('bad input gets a clear Status and loses nothing', function () {
   });
 
   it('a wrong type → 422 Invalid with the field path', async () => {
-    const r = kubectl(hub.kubeconfig, ['apply', '-f', '-'], toYaml({
-      apiVersion: 'types.kubefed.io/v1beta1',
-      kind: 'FederatedDeployment',
-      metadata: { name: 'wrongtype', namespace: 'default' },
-      spec: { template: {}, overrides: [{ clusterName: 'c1', clusterOverrides: [{ path: 5, op: 'replace' }] }] },
-    }));
+    const r = kubectl(
+      hub.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml({
+        apiVersion: 'types.kubefed.io/v1beta1',
+        kind: 'FederatedDeployment',
+        metadata: { name: 'wrongtype', namespace: 'default' },
+        spec: {
+          template: {},
+          overrides: [{ clusterName: 'c1', clusterOverrides: [{ path: 5, op: 'replace' }] }],
+        },
+      }),
+    );
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /is invalid: spec\.overrides\[0\]\.clusterOverrides\[0\]\.path: Invalid value: "integer"/);
+    assert.match(
+      r.stderr,
+      /is invalid: spec\.overrides\[0\]\.clusterOverrides\[0\]\.path: Invalid value: "integer"/,
+    );
     const st = await expectRejected(
-      () => request(hub, 'POST', FD, { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedDeployment', metadata: { name: 'x' }, spec: { template: {}, placement: { clusters: 'all' } } }),
+      () =>
+        request(hub, 'POST', FD, {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedDeployment',
+          metadata: { name: 'x' },
+          spec: { template: {}, placement: { clusters: 'all' } },
+        }),
       422,
       'Invalid',
     );
     assert.equal(st.details?.causes?.[0].field, 'spec.placement.clusters');
     const op = await expectRejected(
-      () => request(hub, 'POST', FD, { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedDeployment', metadata: { name: 'x' }, spec: { template: {}, overrides: [{ clusterName: 'a', clusterOverrides: [{ op: 'frobnicate', path: '/x' }] }] } }),
+      () =>
+        request(hub, 'POST', FD, {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedDeployment',
+          metadata: { name: 'x' },
+          spec: {
+            template: {},
+            overrides: [{ clusterName: 'a', clusterOverrides: [{ op: 'frobnicate', path: '/x' }] }],
+          },
+        }),
       422,
       'Invalid',
     );
     assert.equal(op.details?.causes?.[0].field, 'spec.overrides[0].clusterOverrides[0].op');
-    await expectRejected(() => request(hub, 'POST', FD, { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedDeployment', metadata: { name: 'x' }, spec: {} }), 422, 'Invalid');
+    await expectRejected(
+      () =>
+        request(hub, 'POST', FD, {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedDeployment',
+          metadata: { name: 'x' },
+          spec: {},
+        }),
+      422,
+      'Invalid',
+    );
   });
 
   it('malformed JSON or YAML → 400', async () => {
-    await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion": "v1", "kind": '), 400, 'BadRequest');
     await expectRejected(
-      () => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', 'kind: ConfigMap\n  bad: : indent', { 'content-type': 'application/yaml' }),
+      () => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion": "v1", "kind": '),
       400,
       'BadRequest',
     );
-    await expectRejected(() => request(hub, 'PATCH', '/api/v1/namespaces/default/configmaps/keep', '{not json', { 'content-type': 'application/merge-patch+json' }), 400, 'BadRequest');
-    await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', '[1,2]'), 400, 'BadRequest');
+    await expectRejected(
+      () =>
+        request(hub, 'POST', '/api/v1/namespaces/default/configmaps', 'kind: ConfigMap\n  bad: : indent', {
+          'content-type': 'application/yaml',
+        }),
+      400,
+      'BadRequest',
+    );
+    await expectRejected(
+      () =>
+        request(hub, 'PATCH', '/api/v1/namespaces/default/configmaps/keep', '{not json', {
+          'content-type': 'application/merge-patch+json',
+        }),
+      400,
+      'BadRequest',
+    );
+    await expectRejected(
+      () => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', '[1,2]'),
+      400,
+      'BadRequest',
+    );
   });
 
   it('an oversized body → 413', async () => {
-    const big = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'a'.repeat(4 * 1024 * 1024) } });
-    await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', big), 413, 'RequestEntityTooLarge');
+    const big = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'big' },
+      data: { x: 'a'.repeat(4 * 1024 * 1024) },
+    });
+    await expectRejected(
+      () => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', big),
+      413,
+      'RequestEntityTooLarge',
+    );
   });
 
   it('a stale resourceVersion → 409 Conflict', async () => {
-    const cur = (await request(hub, 'GET', '/api/v1/namespaces/default/configmaps/keep')).json<{ metadata: { resourceVersion: string } }>();
-    assert.equal((await request(hub, 'PUT', '/api/v1/namespaces/default/configmaps/keep', { ...cur, data: { a: '2' } })).status, 200);
-    const st = await expectRejected(() => request(hub, 'PUT', '/api/v1/namespaces/default/configmaps/keep', { ...cur, data: { a: '3' } }), 409, 'Conflict');
-    assert.match(st.message, /the object has been modified; please apply your changes to the latest version and try again/);
+    const cur = (await request(hub, 'GET', '/api/v1/namespaces/default/configmaps/keep')).json<{
+      metadata: { resourceVersion: string };
+    }>();
+    assert.equal(
+      (await request(hub, 'PUT', '/api/v1/namespaces/default/configmaps/keep', { ...cur, data: { a: '2' } }))
+        .status,
+      200,
+    );
+    const st = await expectRejected(
+      () => request(hub, 'PUT', '/api/v1/namespaces/default/configmaps/keep', { ...cur, data: { a: '3' } }),
+      409,
+      'Conflict',
+    );
+    assert.match(
+      st.message,
+      /the object has been modified; please apply your changes to the latest version and try again/,
+    );
     assert.notEqual(cur.metadata.resourceVersion, seeded === cur.metadata.resourceVersion ? '' : 'x');
   });
 
   it('invalid names → 422 naming metadata.name', async () => {
     for (const name of ['Bad_Name', 'has space', '-leading', 'a'.repeat(254)]) {
-      const st = await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } }), 422, 'Invalid');
+      const st = await expectRejected(
+        () =>
+          request(hub, 'POST', '/api/v1/namespaces/default/configmaps', {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name },
+          }),
+        422,
+        'Invalid',
+      );
       assert.equal(st.details?.causes?.[0].field, 'metadata.name');
     }
-    const ns = await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dots.not.allowed' } }), 422, 'Invalid');
-    assert.match(ns.message, /metadata\.name: Invalid value: "dots\.not\.allowed": (must not contain dots|a lowercase RFC 1123 label)/);
+    const ns = await expectRejected(
+      () =>
+        request(hub, 'POST', '/api/v1/namespaces', {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: 'dots.not.allowed' },
+        }),
+      422,
+      'Invalid',
+    );
+    assert.match(
+      ns.message,
+      /metadata\.name: Invalid value: "dots\.not\.allowed": (must not contain dots|a lowercase RFC 1123 label)/,
+    );
   });
 
   it('not found, already exists, unsupported patch type and kind mismatch use their reasons', async () => {
-    const nf = await expectRejected(() => request(hub, 'GET', '/api/v1/namespaces/default/configmaps/nope'), 404, 'NotFound');
+    const nf = await expectRejected(
+      () => request(hub, 'GET', '/api/v1/namespaces/default/configmaps/nope'),
+      404,
+      'NotFound',
+    );
     assert.equal(nf.message, 'configmaps "nope" not found');
-    const ae = await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } }), 409, 'AlreadyExists');
+    const ae = await expectRejected(
+      () =>
+        request(hub, 'POST', '/api/v1/namespaces/default/configmaps', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'keep' },
+        }),
+      409,
+      'AlreadyExists',
+    );
     assert.equal(ae.message, 'configmaps "keep" already exists');
-    await expectRejected(() => request(hub, 'PATCH', `${FD}/warned`, '{}', { 'content-type': 'application/strategic-merge-patch+json' }), 415, 'UnsupportedMediaType');
-    await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k' } }), 400, 'BadRequest');
-    await expectRejected(() => request(hub, 'POST', '/api/v1/namespaces/nosuchns/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'k' } }), 404, 'NotFound');
+    await expectRejected(
+      () =>
+        request(hub, 'PATCH', `${FD}/warned`, '{}', {
+          'content-type': 'application/strategic-merge-patch+json',
+        }),
+      415,
+      'UnsupportedMediaType',
+    );
+    await expectRejected(
+      () =>
+        request(hub, 'POST', '/api/v1/namespaces/default/configmaps', {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'k' },
+        }),
+      400,
+      'BadRequest',
+    );
+    await expectRejected(
+      () =>
+        request(hub, 'POST', '/api/v1/namespaces/nosuchns/configmaps', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'k' },
+        }),
+      404,
+      'NotFound',
+    );
     await expectRejected(() => request(hub, 'GET', '/apis/nosuch.group/v1/things'), 404, 'NotFound');
   });
 
   it('JSON patch that does not apply → 422 naming the path; nothing written', async () => {
     const st = await expectRejected(
-      () => request(hub, 'PATCH', '/api/v1/namespaces/default/configmaps/keep', '[{"op":"replace","path":"/spec/nope","value":1}]', { 'content-type': 'application/json-patch+json' }),
+      () =>
+        request(
+          hub,
+          'PATCH',
+          '/api/v1/namespaces/default/configmaps/keep',
+          '[{"op":"replace","path":"/spec/nope","value":1}]',
+          { 'content-type': 'application/json-patch+json' },
+        ),
       422,
       'Invalid',
     );
@@ -160,23 +332,51 @@ describe('authentication', function () {
   });
 
   it('no credentials → 401 Status; health endpoints stay open', async () => {
-    const res = await request(hub, 'GET', '/api/v1/namespaces', undefined, {}, { cert: undefined, key: undefined });
+    const res = await request(
+      hub,
+      'GET',
+      '/api/v1/namespaces',
+      undefined,
+      {},
+      { cert: undefined, key: undefined },
+    );
     assert.equal(res.status, 401);
     assert.equal(res.json<Status>().reason, 'Unauthorized');
     for (const p of ['/healthz', '/livez', '/readyz']) {
-      assert.equal((await request(hub, 'GET', p, undefined, {}, { cert: undefined, key: undefined })).status, 200, p);
+      assert.equal(
+        (await request(hub, 'GET', p, undefined, {}, { cert: undefined, key: undefined })).status,
+        200,
+        p,
+      );
     }
-    assert.equal((await request(hub, 'GET', '/version', undefined, {}, { cert: undefined, key: undefined })).status, 401);
+    assert.equal(
+      (await request(hub, 'GET', '/version', undefined, {}, { cert: undefined, key: undefined })).status,
+      401,
+    );
   });
 
   it('a client certificate from another CA → refused (401), even one with admin rights there', async () => {
-    const res = await request(hub, 'GET', '/api/v1/namespaces', undefined, {}, { cert: other.tls.cert, key: other.tls.key });
+    const res = await request(
+      hub,
+      'GET',
+      '/api/v1/namespaces',
+      undefined,
+      {},
+      { cert: other.tls.cert, key: other.tls.key },
+    );
     assert.equal(res.status, 401);
     assert.match(res.json<Status>().message, /client certificate rejected/);
   });
 
   it('a bad bearer token → 401; kubectl with a foreign kubeconfig is refused', async () => {
-    const res = await request(hub, 'GET', '/api/v1/namespaces', undefined, { authorization: 'Bearer nope' }, { cert: undefined, key: undefined });
+    const res = await request(
+      hub,
+      'GET',
+      '/api/v1/namespaces',
+      undefined,
+      { authorization: 'Bearer nope' },
+      { cert: undefined, key: undefined },
+    );
     assert.equal(res.status, 401);
     const cfg = other.kubeconfig;
     const r = kubectl(cfg, ['--server', hub.url, '--insecure-skip-tls-verify', 'get', 'ns']);
@@ -186,7 +386,10 @@ describe('authentication', function () {
 
   it('the admin kubeconfig works; /metrics needs authentication', async () => {
     assert.match(kubectlOk(hub.kubeconfig, ['get', 'ns', 'default']), /default\s+Active/);
-    assert.equal((await request(hub, 'GET', '/metrics', undefined, {}, { cert: undefined, key: undefined })).status, 401);
+    assert.equal(
+      (await request(hub, 'GET', '/metrics', undefined, {}, { cert: undefined, key: undefined })).status,
+      401,
+    );
     const m = await request(hub, 'GET', '/metrics');
     assert.equal(m.status, 200);
     assert.match(m.body, /apiserver_request_total/);

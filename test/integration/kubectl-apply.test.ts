@@ -24,7 +24,17 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
   });
 
   const get = (): FedDeploy =>
-    JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'federateddeployment', 'test-deployment', '-n', 'default', '-o', 'json'])) as FedDeploy;
+    JSON.parse(
+      kubectlOk(hub.kubeconfig, [
+        'get',
+        'federateddeployment',
+        'test-deployment',
+        '-n',
+        'default',
+        '-o',
+        'json',
+      ]),
+    ) as FedDeploy;
 
   it('creates with default (strict) validation, then re-applies an edit as a merge patch', () => {
     const out = kubectlOk(hub.kubeconfig, ['apply', '-f', EXAMPLE]);
@@ -41,7 +51,11 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
     assert.equal(second.metadata.uid, first.metadata.uid);
 
     assert.match(kubectlOk(hub.kubeconfig, ['apply', '-f', '-'], edited), /unchanged/);
-    assert.equal(get().metadata.resourceVersion, second.metadata.resourceVersion, 'a no-op apply writes nothing');
+    assert.equal(
+      get().metadata.resourceVersion,
+      second.metadata.resourceVersion,
+      'a no-op apply writes nothing',
+    );
   });
 
   it('prints a table with the CRD printer columns, filled from status', async () => {
@@ -50,9 +64,23 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
     const cur = get();
     const withStatus = {
       ...cur,
-      status: { conditions: [{ type: 'Propagation', status: 'True', reason: '', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z') }] },
+      status: {
+        conditions: [
+          {
+            type: 'Propagation',
+            status: 'True',
+            reason: '',
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+          },
+        ],
+      },
     };
-    const res = await request(hub, 'PUT', '/apis/types.kubefed.io/v1beta1/namespaces/default/federateddeployments/test-deployment/status', withStatus);
+    const res = await request(
+      hub,
+      'PUT',
+      '/apis/types.kubefed.io/v1beta1/namespaces/default/federateddeployments/test-deployment/status',
+      withStatus,
+    );
     assert.equal(res.status, 200, res.body);
     table = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', '-n', 'default']);
     assert.match(table.split('\n')[1], /^test-deployment\s+True\s+\d+s\s*$/);
@@ -86,7 +114,10 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
 
   it('serves aggregated discovery, so kubectl knows short names and categories', () => {
     const out = kubectlOk(hub.kubeconfig, ['api-resources', '--api-group', 'types.kubefed.io']);
-    assert.match(out, /federateddeployments\s+fdeploy\s+types.kubefed.io\/v1beta1\s+true\s+FederatedDeployment/);
+    assert.match(
+      out,
+      /federateddeployments\s+fdeploy\s+types.kubefed.io\/v1beta1\s+true\s+FederatedDeployment/,
+    );
     assert.match(kubectlOk(hub.kubeconfig, ['get', 'federated', '-A']), /test-deployment/);
   });
 

@@ -34,13 +34,23 @@ describe('SqliteStore on disk', () => {
       s.create('/r/a', { metadata: { name: 'a' } }),
       s.create('/r/b', { metadata: { name: 'b' } }),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     await s.close();
   });
 });
 
 describe('WatchFanout', () => {
-  const ev = (key: string): StoreEvent => ({ type: 'ADDED', key, revision: 1, object: { metadata: {} }, json: '{}', previous: () => undefined });
+  const ev = (key: string): StoreEvent => ({
+    type: 'ADDED',
+    key,
+    revision: 1,
+    object: { metadata: {} },
+    json: '{}',
+    previous: () => undefined,
+  });
 
   it('delivers only to watchers whose prefix or key covers the event', () => {
     const f = new WatchFanout();

@@ -43,14 +43,19 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       const a = await store.create('/r/a', obj('a'));
       const u = await store.update('/r/a', obj('a', { data: { x: '1' } }), a.revision);
       assert.equal(u.createRevision, a.revision);
-      await assert.rejects(store.update('/r/a', obj('a'), a.revision), (e: StoreError) => e.code === 'Conflict' && e.current?.revision === u.revision);
+      await assert.rejects(
+        store.update('/r/a', obj('a'), a.revision),
+        (e: StoreError) => e.code === 'Conflict' && e.current?.revision === u.revision,
+      );
       await assert.rejects(store.update('/r/missing', obj('m'), 1), (e: StoreError) => e.code === 'NotFound');
     });
 
     it('concurrent writers at one revision: exactly one wins', async () => {
       const a = await store.create('/r/a', obj('a'));
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, i) => store.update('/r/a', obj('a', { data: { i: String(i) } }), a.revision)),
+        Array.from({ length: 10 }, (_, i) =>
+          store.update('/r/a', obj('a', { data: { i: String(i) } }), a.revision),
+        ),
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     });
@@ -62,7 +67,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       assert.equal(d.object.metadata.name, 'b');
       assert.equal(d.object.metadata.resourceVersion, String(d.revision));
       const l = await store.list('/r/');
-      assert.deepEqual(l.items.map((i) => i.key), ['/r/a', '/r/c']);
+      assert.deepEqual(
+        l.items.map((i) => i.key),
+        ['/r/a', '/r/c'],
+      );
       await store.create('/r/b', obj('b'));
       assert.equal((await store.list('/r/')).items.length, 3);
       assert.equal(await store.count('/r/'), 3);
@@ -72,10 +80,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       for (let i = 0; i < 5; i++) await store.create(`/r/${i}`, obj(String(i)));
       const p1 = await store.list('/r/', { limit: 2 });
       assert.equal(p1.more, true);
-      assert.deepEqual(p1.items.map((i) => i.key), ['/r/0', '/r/1']);
+      assert.deepEqual(
+        p1.items.map((i) => i.key),
+        ['/r/0', '/r/1'],
+      );
       await store.delete('/r/3');
       const p2 = await store.list('/r/', { limit: 10, startAfter: '/r/1', atRevision: p1.revision });
-      assert.deepEqual(p2.items.map((i) => i.key), ['/r/2', '/r/3', '/r/4'], 'snapshot still shows /r/3');
+      assert.deepEqual(
+        p2.items.map((i) => i.key),
+        ['/r/2', '/r/3', '/r/4'],
+        'snapshot still shows /r/3',
+      );
       assert.equal(p2.more, false);
     });
 
@@ -109,10 +124,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     it('compaction makes older revisions unwatchable (410) but keeps the latest state', async () => {
       const a = await store.create('/r/a', obj('a'));
       let cur = a;
-      for (let i = 0; i < 5; i++) cur = await store.update('/r/a', obj('a', { data: { i: String(i) } }), cur.revision);
+      for (let i = 0; i < 5; i++)
+        cur = await store.update('/r/a', obj('a', { data: { i: String(i) } }), cur.revision);
       await store.create('/r/b', obj('b'));
       await store.compact(cur.revision);
-      assert.throws(() => store.watch('/r/', a.revision, () => {}), (e: StoreError) => e.code === 'Compacted');
+      assert.throws(
+        () => store.watch('/r/', a.revision, () => {}),
+        (e: StoreError) => e.code === 'Compacted',
+      );
       assert.equal((await store.get('/r/a'))?.revision, cur.revision);
       const seen: string[] = [];
       store.watch('/r/', cur.revision, (e) => seen.push(e.key)).stop();
