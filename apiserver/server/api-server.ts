@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authn.js';
 import {
@@ -98,9 +103,12 @@ export class ApiServer {
         minVersion: 'TLSv1.2',
       },
       loggerInstance: opts.logger,
-      disableRequestLogging: true,
+      // Requests are counted in /metrics; logging each one would dominate the hot path.
+      logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: opts.bodyLimit ?? 3 * 1024 * 1024,
-      requestTimeout: 0,
+      // Time to receive a whole request (headers and body), not to answer it: watches stay open.
+      requestTimeout: 60_000,
+      connectionTimeout: 0,
       keepAliveTimeout: 75_000,
       return503OnClosing: true,
       forceCloseConnections: true,
