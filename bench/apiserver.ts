@@ -403,14 +403,16 @@ async function main(): Promise<void> {
   const streams: WatchStream[] = [];
   let aborted = false;
 
-  const cleanup = async (): Promise<void> => {
-    for (const s of streams) s.close();
-    for (const a of watchAgents) a.destroy();
-    client?.close();
-    raw?.close();
-    await hub?.stop();
-    removeDir(root);
-  };
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      for (const s of streams) s.close();
+      for (const a of watchAgents) a.destroy();
+      client?.close();
+      raw?.close();
+      await hub?.stop();
+      removeDir(root);
+    })());
   const watchdog = setTimeout(() => {
     aborted = true;
     process.stderr.write(`bench: hard limit of ${HARD_LIMIT_MS / 1000} s reached, aborting\n`);
@@ -418,6 +420,8 @@ async function main(): Promise<void> {
   }, HARD_LIMIT_MS);
   watchdog.unref();
   const onSignal = (): void => {
+    aborted = true;
+    process.stderr.write('bench: interrupted, stopping the hub and removing temp dirs\n');
     void cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);

@@ -8,7 +8,7 @@ import { SYSTEM_USER, newContext } from '../apiserver/rest/context.js';
 import { ApiServer } from '../apiserver/server/api-server.js';
 import { SqliteStore } from '../apiserver/storage/sqlite-store.js';
 import type { Store } from '../apiserver/storage/store.js';
-import { installCrds, readCrds } from './crd-loader.js';
+import { installCrds, installDefaults, readManifests } from './crd-loader.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { packageRoot } from './package-root.js';
 import { ensurePki, type Pki } from './pki.js';
@@ -36,7 +36,13 @@ export interface RunningHub {
 }
 
 /** Namespaces every Kubernetes API has; kubectl's default namespace must exist. */
-const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const SYSTEM_NAMESPACES = [
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'kube-federation-system',
+];
 
 /**
  * The hub process: PKI and kubeconfig in the data dir, the API server on SQLite, the CRDs shipped
@@ -59,7 +65,17 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   });
   await api.start();
   await ensureNamespaces(api);
-  await installCrds(api, readCrds(opts.crdDir ?? join(packageRoot(), 'crds')), log);
+  const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
+  await installCrds(
+    api,
+    manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
+    log,
+  );
+  await installDefaults(
+    api,
+    manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
+    log,
+  );
   const port = await api.listen(opts.port, opts.bind);
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
   const url = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;

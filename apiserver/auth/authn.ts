@@ -16,8 +16,18 @@ export interface Authenticator {
  * a rejection, not an anonymous request.
  */
 export class X509Authenticator implements Authenticator {
+  /** A TLS connection's peer certificate cannot change, so it is read once per connection. */
+  private readonly bySocket = new WeakMap<object, AuthnResult>();
+
   authenticate(req: IncomingMessage): AuthnResult {
     const socket = req.socket as TLSSocket;
+    if (this.bySocket.has(socket)) return this.bySocket.get(socket);
+    const result = this.fromSocket(socket);
+    this.bySocket.set(socket, result);
+    return result;
+  }
+
+  private fromSocket(socket: TLSSocket): AuthnResult {
     if (typeof socket.getPeerCertificate !== 'function') return undefined;
     const cert = socket.getPeerCertificate();
     if (!cert || Object.keys(cert).length === 0) return undefined;

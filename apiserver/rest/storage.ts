@@ -358,12 +358,38 @@ export class ObjectStorage {
     }
   }
 
+  /**
+   * Namespace state (exists, terminating) followed through a store watch, so a create does not read
+   * and parse its namespace every time.
+   */
+  private namespaces: Map<string, boolean> | undefined;
+
+  async trackNamespaces(): Promise<void> {
+    const nsInfo = this.registry.get('', 'namespaces');
+    if (!nsInfo) return;
+    const prefix = collectionPrefix(nsInfo, undefined);
+    const page = await this.store.list(prefix);
+    const state = new Map<string, boolean>();
+    for (const i of page.items)
+      state.set(String(i.object.metadata.name), Boolean(i.object.metadata.deletionTimestamp));
+    this.store.watch(prefix, page.revision, (ev) => {
+      const name = String(ev.object.metadata.name);
+      if (ev.type === 'DELETED') state.delete(name);
+      else state.set(name, Boolean(ev.object.metadata.deletionTimestamp));
+    });
+    this.namespaces = state;
+  }
+
   private async requireActiveNamespace(namespace: string | undefined): Promise<void> {
     const nsInfo = this.registry.get('', 'namespaces');
     if (!namespace || !nsInfo) throw errors.badRequest('a namespace is required for this resource');
-    const ns = await this.store.get(objectKey(nsInfo, undefined, namespace));
-    if (!ns) throw errors.notFound('namespaces', '', namespace);
-    if (ns.object.metadata.deletionTimestamp) {
+    let terminating = this.namespaces?.get(namespace);
+    if (!this.namespaces) {
+      const ns = await this.store.get(objectKey(nsInfo, undefined, namespace));
+      terminating = ns ? Boolean(ns.object.metadata.deletionTimestamp) : undefined;
+    }
+    if (terminating === undefined) throw errors.notFound('namespaces', '', namespace);
+    if (terminating) {
       throw errors.forbidden(
         `unable to create new content in namespace ${namespace} because it is being terminated`,
         {

@@ -118,6 +118,7 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await this.crds.start();
+    await this.storage.trackNamespaces();
     await this.lifecycle.start();
     const c = this.opts.compaction ?? { intervalMs: 60_000, keepRevisions: 10_000 };
     this.compactTimer = setInterval(() => {

@@ -1,0 +1,511 @@
+/**
+ * A list+watch cache of one resource collection, with our own loop instead of client-node's
+ * makeInformer, because that one STOPS on any error other than 410 and cannot notice a stalled
+ * stream. Behaviour (client-go's reflector, plus a watchdog):
+ *
+ * - list (paginated) and replace the cache, emitting add/update/delete only for the differences,
+ *   so a relist after a hub restart or a 410 converges the cache exactly;
+ * - watch from the list's resourceVersion; each event (and bookmark) moves the resume RV;
+ * - 410 Expired (HTTP or in-stream ERROR) → relist; any other failure → back off (full jitter,
+ *   200 ms → 30 s) and resume the watch from the last RV (relisting after repeated failures);
+ * - watchdog: the watch asks for bookmarks and a server-side timeout shorter than the watchdog, so
+ *   a healthy stream always produces traffic or ends cleanly; silence past watchdogMs means a dead
+ *   connection (no FIN/RST ever arrives) and the watch is torn down and resumed;
+ * - resync: every resyncMs each cached object is re-delivered as update(obj, obj), so controllers
+ *   repair drift they missed (a failed reconcile that was forgotten, a lost side effect).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { IncomingMessage } from 'node:http';
+import type { KubeObject } from '../../apiserver/types.js';
+import { Backoff, sleep } from './backoff.js';
+import { KubeClient } from './client.js';
+import { ApiError, isExpired, type Status } from './errors.js';
+import { silentLogger, type RuntimeLogger } from './log.js';
+import { openRequest } from './transport.js';
+
+export interface InformerOptions {
+  kc: KubeConfig;
+  /** Collection path, e.g. `/apis/edgefed.io/v1alpha1/namespaces/x/works`, or cluster-wide `/apis/core.kubefed.io/v1beta1/kubefedclusters`. */
+  listPath: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Re-deliver every cached object as 'update' this often (default 5 min; 0 disables). */
+  resyncMs?: number;
+  /** Restart the watch when nothing (no event, no bookmark) arrives for this long (default 2 min). */
+  watchdogMs?: number;
+  /** Server-side watch timeout; default about half the watchdog (so healthy streams end first). */
+  watchTimeoutSeconds?: number;
+  /** Page size for lists (default 500). */
+  pageSize?: number;
+  logger?: RuntimeLogger;
+}
+
+export interface InformerHandlers<T> {
+  add: (obj: T) => void;
+  update: (obj: T, old: T) => void;
+  delete: (obj: T) => void;
+  synced: () => void;
+}
+
+export type InformerEvent = keyof InformerHandlers<unknown>;
+
+/** Counters, for logs, metrics and tests. */
+export interface InformerStats {
+  lists: number;
+  watches: number;
+  events: number;
+  watchdogRestarts: number;
+  expired: number;
+  errors: number;
+}
+
+/** Cache key: `namespace/name` for namespaced objects, `name` for cluster-scoped ones. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
+}
+
+interface WatchEvent {
+  type?: string;
+  object?: KubeObject | Status;
+}
+
+class WatchdogError extends Error {
+  override name = 'WatchdogError';
+}
+
+export class Informer<T extends KubeObject> {
+  readonly stats: InformerStats = { lists: 0, watches: 0, events: 0, watchdogRestarts: 0, expired: 0, errors: 0 };
+
+  private readonly kc: KubeConfig;
+  private readonly client: KubeClient;
+  private readonly listPath: string;
+  private readonly labelSelector?: string;
+  private readonly fieldSelector?: string;
+  private readonly resyncMs: number;
+  private readonly watchdogMs: number;
+  private readonly watchTimeoutSeconds?: number;
+  private readonly pageSize: number;
+  private readonly log: RuntimeLogger;
+
+  private cache = new Map<string, T>();
+  private readonly indexers = new Map<string, (obj: T) => string[]>();
+  /** index name → value → keys */
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly handlers: { [E in InformerEvent]: InformerHandlers<T>[E][] } = {
+    add: [],
+    update: [],
+    delete: [],
+    synced: [],
+  };
+
+  private resourceVersion = '';
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private running = false;
+  private stopController = new AbortController();
+  private resyncTimer?: NodeJS.Timeout;
+  private loop?: Promise<void>;
+  private readonly backoff = new Backoff(200, 30_000);
+
+  constructor(opts: InformerOptions) {
+    this.kc = opts.kc;
+    this.listPath = opts.listPath;
+    this.labelSelector = opts.labelSelector;
+    this.fieldSelector = opts.fieldSelector;
+    this.resyncMs = opts.resyncMs ?? 5 * 60_000;
+    this.watchdogMs = opts.watchdogMs ?? 2 * 60_000;
+    this.watchTimeoutSeconds = opts.watchTimeoutSeconds;
+    this.pageSize = opts.pageSize ?? 500;
+    this.log = opts.logger ?? silentLogger;
+    this.client = new KubeClient(opts.kc, { timeoutMs: this.watchdogMs });
+  }
+
+  on<E extends InformerEvent>(event: E, fn: InformerHandlers<T>[E]): () => void {
+    const list = this.handlers[event] as InformerHandlers<T>[E][];
+    list.push(fn);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Starts the list+watch loop in the background (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopController = new AbortController();
+    this.loop = this.run().catch((e: unknown) => this.log.error({ err: e, path: this.listPath }, 'informer loop died'));
+    if (this.resyncMs > 0) {
+      this.resyncTimer = setInterval(() => this.resync(), this.resyncMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /** Stops the loop and closes the watch; no handler is called afterwards. The cache is kept. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopController.abort();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await this.loop;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves after the first complete list has been applied. */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((r) => this.syncWaiters.push(r));
+  }
+
+  /** The RV the next watch resumes from (the last event's, bookmark's or list's). */
+  lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  /** `namespace/name` (namespaced) or `name` (cluster-scoped). */
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  /** Registers an index: fn gives the values an object is filed under (e.g. its source). */
+  addIndex(name: string, fn: (obj: T) => string[]): void {
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.cache) this.indexAdd(name, fn, index, key, obj);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const index = this.indices.get(name);
+    if (!index) throw new Error(`no index named ${name}`);
+    const out: T[] = [];
+    for (const key of index.get(value) ?? []) {
+      const obj = this.cache.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private async run(): Promise<void> {
+    const signal = this.stopController.signal;
+    let needList = true;
+    let failedWatches = 0;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.listAndReplace(signal);
+          needList = false;
+          failedWatches = 0;
+        }
+        // Resolves when the server ends the stream (timeoutSeconds): resume straight away.
+        await this.watchOnce(signal);
+        failedWatches = 0;
+      } catch (e) {
+        if (signal.aborted) break;
+        this.stats.errors++;
+        let delay: number;
+        if (isExpired(e)) {
+          // Our RV fell out of the server's history: only a fresh list can tell what changed.
+          this.stats.expired++;
+          needList = true;
+          // The first 410 relists at once; repeated failures back off.
+          const first = this.backoff.attempts === 0;
+          delay = this.backoff.next();
+          if (first) delay = 0;
+          this.log.info({ path: this.listPath, rv: this.resourceVersion }, 'watch expired; relisting');
+        } else {
+          if (e instanceof WatchdogError) this.stats.watchdogRestarts++;
+          else if (!needList && ++failedWatches >= 3) {
+            // A watch that keeps failing (e.g. a hub that lost its history and answers 504 for
+            // our RV): relist rather than insisting on a resume point.
+            needList = true;
+          }
+          delay = this.backoff.next();
+          this.log.warn(
+            { err: errorSummary(e), path: this.listPath, retryInMs: delay, relist: needList },
+            e instanceof WatchdogError ? 'watch stalled; restarting it' : 'list/watch failed; retrying',
+          );
+        }
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private async listAndReplace(signal: AbortSignal): Promise<void> {
+    this.stats.lists++;
+    const res = await this.client.listAll<T>(this.listPath, {
+      labelSelector: this.labelSelector,
+      fieldSelector: this.fieldSelector,
+      limit: this.pageSize,
+      signal,
+    });
+    if (signal.aborted) return;
+    // List items carry no kind/apiVersion; fill them in so handlers see whole objects.
+    const kind = res.kind?.replace(/List$/, '');
+    for (const item of res.items) {
+      if (!item.kind && kind) item.kind = kind;
+      if (!item.apiVersion && res.apiVersion) item.apiVersion = res.apiVersion;
+    }
+    this.replace(res.items);
+    this.resourceVersion = res.resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+      this.emit('synced');
+    }
+  }
+
+  /** Makes the cache exactly `items`, emitting only the differences. */
+  private replace(items: T[]): void {
+    const next = new Map<string, T>();
+    for (const obj of items) next.set(objectKey(obj), obj);
+    for (const [key, old] of [...this.cache]) {
+      if (!next.has(key)) {
+        this.removeKey(key);
+        this.emit('delete', old);
+      }
+    }
+    for (const [key, obj] of next) {
+      const old = this.cache.get(key);
+      if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+      this.setKey(key, obj);
+      if (old) this.emit('update', obj, old);
+      else this.emit('add', obj);
+    }
+  }
+
+  /** Server-side timeout: below the watchdog so a healthy but idle stream ends before it fires. */
+  private timeoutSeconds(): number {
+    if (this.watchTimeoutSeconds) return this.watchTimeoutSeconds;
+    const base = Math.min(300, this.watchdogMs / 2000);
+    return Math.max(1, Math.floor(base * (1 + Math.random() * 0.25)));
+  }
+
+  /** One watch stream. Resolves on a clean server-side end; rejects on anything else. */
+  private async watchOnce(stopSignal: AbortSignal): Promise<void> {
+    this.stats.watches++;
+    const ac = new AbortController();
+    const onStop = (): void => ac.abort(new Error('informer stopped'));
+    stopSignal.addEventListener('abort', onStop, { once: true });
+    // Armed before the request: a connect or header phase that hangs is a stall too.
+    const watchdog = setTimeout(
+      () => ac.abort(new WatchdogError(`no watch traffic for ${this.watchdogMs} ms`)),
+      this.watchdogMs,
+    );
+    let res: IncomingMessage | undefined;
+    try {
+      const opened = await openRequest(this.kc, {
+        method: 'GET',
+        path: this.listPath,
+        query: {
+          watch: 'true',
+          resourceVersion: this.resourceVersion || undefined,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: this.timeoutSeconds(),
+          labelSelector: this.labelSelector,
+          fieldSelector: this.fieldSelector,
+        },
+        signal: ac.signal,
+      });
+      res = opened.res;
+      if (res.statusCode !== 200) {
+        const body = await readAll(res);
+        throw ApiError.fromResponse(res.statusCode ?? 0, body, `watch ${this.listPath}`);
+      }
+      await this.consume(res, ac.signal, () => watchdog.refresh());
+    } catch (e) {
+      // A watchdog abort surfaces as the request's destroy error; report the cause.
+      const reason: unknown = ac.signal.reason;
+      if (ac.signal.aborted && reason instanceof WatchdogError) throw reason;
+      throw e;
+    } finally {
+      clearTimeout(watchdog);
+      stopSignal.removeEventListener('abort', onStop);
+      res?.destroy();
+    }
+  }
+
+  /** Reads newline-delimited JSON events until the stream ends. */
+  private consume(res: IncomingMessage, signal: AbortSignal, onTraffic: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let buf = '';
+      let settled = false;
+      const finish = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const onAbort = (): void => finish(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const handleLine = (line: string): boolean => {
+        if (line.trim() === '') return true;
+        try {
+          this.handleEvent(line);
+          return true;
+        } catch (e) {
+          finish(e);
+          res.destroy();
+          return false;
+        }
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (settled) return;
+        onTraffic();
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!handleLine(line)) return;
+        }
+      });
+      res.once('end', () => {
+        if (buf && !handleLine(buf)) return;
+        finish();
+      });
+      res.once('aborted', () => finish(new Error('watch connection closed mid-stream')));
+      res.once('error', (e) => finish(e));
+      res.once('close', () => finish(new Error('watch connection closed')));
+    });
+  }
+
+  /** Applies one watch event line. Throws on ERROR events and on lines that are not JSON. */
+  private handleEvent(line: string): void {
+    let ev: WatchEvent;
+    try {
+      ev = JSON.parse(line) as WatchEvent;
+    } catch {
+      // client-node drops such lines silently, losing an event; resuming from the last good RV
+      // gets it again.
+      throw new Error(`unparsable watch line: ${line.slice(0, 200)}`);
+    }
+    if (!ev.object || typeof ev.object !== 'object') throw new Error(`malformed watch event: ${line.slice(0, 200)}`);
+    if (ev.type === 'ERROR') throw ApiError.fromStatus(ev.object as Status, `watch ${this.listPath}`);
+    const obj = ev.object as T;
+    if (!obj.metadata) throw new Error(`watch event without metadata: ${line.slice(0, 200)}`);
+    this.stats.events++;
+    // Traffic proved the stream works: the next failure starts from the base delay again.
+    this.backoff.reset();
+    const key = objectKey(obj);
+    switch (ev.type) {
+      case 'ADDED':
+      case 'MODIFIED': {
+        const old = this.cache.get(key);
+        this.setKey(key, obj);
+        if (old) this.emit('update', obj, old);
+        else this.emit('add', obj);
+        break;
+      }
+      case 'DELETED': {
+        const old = this.cache.get(key);
+        if (old) {
+          this.removeKey(key);
+          this.emit('delete', obj);
+        }
+        break;
+      }
+      case 'BOOKMARK':
+        break;
+      default:
+        this.log.warn({ type: ev.type, path: this.listPath }, 'unknown watch event type');
+        return;
+    }
+    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+  }
+
+  private resync(): void {
+    if (!this.synced || !this.running) return;
+    for (const obj of [...this.cache.values()]) this.emit('update', obj, obj);
+  }
+
+  // ---------------------------------------------------------------- cache + indices
+
+  private setKey(key: string, obj: T): void {
+    const old = this.cache.get(key);
+    if (old) this.unindex(key, old);
+    this.cache.set(key, obj);
+    for (const [name, fn] of this.indexers) this.indexAdd(name, fn, this.indices.get(name)!, key, obj);
+  }
+
+  private removeKey(key: string): void {
+    const old = this.cache.get(key);
+    if (!old) return;
+    this.unindex(key, old);
+    this.cache.delete(key);
+  }
+
+  private indexAdd(name: string, fn: (obj: T) => string[], index: Map<string, Set<string>>, key: string, obj: T): void {
+    let values: string[];
+    try {
+      values = fn(obj);
+    } catch (e) {
+      this.log.error({ err: e, index: name, key }, 'index function threw');
+      return;
+    }
+    for (const v of values) {
+      let set = index.get(v);
+      if (!set) index.set(v, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  private unindex(key: string, obj: T): void {
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name)!;
+      let values: string[];
+      try {
+        values = fn(obj);
+      } catch {
+        values = [...index.keys()];
+      }
+      for (const v of values) {
+        const set = index.get(v);
+        if (!set) continue;
+        set.delete(key);
+        if (set.size === 0) index.delete(v);
+      }
+    }
+  }
+
+  private emit<E extends InformerEvent>(event: E, ...args: Parameters<InformerHandlers<T>[E]>): void {
+    if (!this.running) return;
+    for (const fn of [...this.handlers[event]]) {
+      try {
+        (fn as (...a: Parameters<InformerHandlers<T>[E]>) => void)(...args);
+      } catch (e) {
+        this.log.error({ err: e, event, path: this.listPath }, 'informer handler threw');
+      }
+    }
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => (data += d));
+    res.once('end', () => resolve(data));
+    res.once('error', reject);
+  });
+}
+
+function errorSummary(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
