@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger } from '../hub/logger.js';
 import { startHub } from '../hub/hub.js';
+import { registerFederationCommands } from './commands/federation.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -31,6 +32,8 @@ program
   .option('--bind <addr>', 'address to listen on', '127.0.0.1')
   .option('--advertise <names>', 'extra DNS names or IPs for the serving certificate (comma-separated)', '')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+  .option('--no-controllers', 'serve the API only; run no federation controllers in this process')
+  .option('--failover-grace <seconds>', 'how long a cluster may be not Ready before its scheduled replicas move', positive, 60)
   .option('--compact-interval <seconds>', 'how often superseded history is compacted', positive, 60)
   .option('--compact-keep <revisions>', 'recent revisions kept watchable after compaction', positive, 10000)
   .addHelpText(
@@ -47,6 +50,8 @@ program
       logLevel: string;
       compactInterval: number;
       compactKeep: number;
+      controllers: boolean;
+      failoverGrace: number;
     }) => {
       const logger = createLogger(o.logLevel);
       const hub = await startHub({
@@ -61,6 +66,8 @@ program
           : [],
         logger,
         compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
+      controllers: o.controllers,
+      failoverGraceSeconds: o.failoverGrace,
       });
       process.stdout.write(
         `edgefed hub is serving at ${hub.url}\n` +
@@ -97,6 +104,8 @@ program
     process.once('SIGINT', () => void hub.close().then(() => process.exit(0)));
     process.once('SIGTERM', () => void hub.close().then(() => process.exit(0)));
   });
+
+registerFederationCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`edgefed: ${(e as Error).message}\n`);

@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ControllerManager } from '../controllers/manager.js';
 import { BearerTokenAuthenticator, UnionAuthenticator, X509Authenticator } from '../apiserver/auth/authn.js';
 import { SYSTEM_USER, newContext } from '../apiserver/rest/context.js';
 import { ApiServer } from '../apiserver/server/api-server.js';
@@ -21,6 +23,10 @@ export interface HubOptions {
   /** Extra names for the serving certificate (the address agents and users dial). */
   advertise?: string[];
   crdDir?: string;
+  /** Run the federation controllers in this process (default true). */
+  controllers?: boolean;
+  /** Grace before a not-Ready cluster's replicas fail over (RSP). */
+  failoverGraceSeconds?: number;
   /** History compaction: how often, and how many recent revisions stay watchable. */
   compaction?: { intervalMs: number; keepRevisions: number };
 }
@@ -88,6 +94,13 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     clientCert: pki.admin.cert,
     clientKey: pki.admin.key,
   });
+  let manager: ControllerManager | undefined;
+  if (opts.controllers !== false) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    manager = new ControllerManager({ kc, log: log.child({ component: 'controllers' }), failoverGraceSeconds: opts.failoverGraceSeconds });
+    manager.start();
+  }
   log.info({ url, kubeconfig: kubeconfigPath }, 'hub is serving');
   return {
     api,
@@ -97,6 +110,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     url,
     kubeconfigPath,
     async close() {
+      await manager?.stop();
       await api.close();
       await store.close();
     },

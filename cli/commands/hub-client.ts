@@ -161,7 +161,9 @@ export class HubClient {
     for (const l of fetched) if (l) lists.push(l);
     const out: ApiResource[] = [];
     for (const l of lists) {
-      const [group, version] = l.groupVersion.includes('/') ? l.groupVersion.split('/') : ['', l.groupVersion];
+      const [group, version] = l.groupVersion.includes('/')
+        ? l.groupVersion.split('/')
+        : ['', l.groupVersion];
       for (const r of l.resources ?? []) {
         if (r.name.includes('/')) continue;
         out.push({

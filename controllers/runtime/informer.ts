@@ -37,6 +37,8 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** Page size for lists (default 500). */
   pageSize?: number;
+  /** Reconnect backoff: full jitter from baseMs doubling to maxMs (default 200 ms → 30 s). */
+  backoff?: { baseMs?: number; maxMs?: number };
   logger?: RuntimeLogger;
 }
 
@@ -106,7 +108,7 @@ export class Informer<T extends KubeObject> {
   private stopController = new AbortController();
   private resyncTimer?: NodeJS.Timeout;
   private loop?: Promise<void>;
-  private readonly backoff = new Backoff(200, 30_000);
+  private readonly backoff: Backoff;
 
   constructor(opts: InformerOptions) {
     this.kc = opts.kc;
@@ -118,6 +120,7 @@ export class Informer<T extends KubeObject> {
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds;
     this.pageSize = opts.pageSize ?? 500;
     this.log = opts.logger ?? silentLogger;
+    this.backoff = new Backoff(opts.backoff?.baseMs ?? 200, opts.backoff?.maxMs ?? 30_000);
     this.client = new KubeClient(opts.kc, { timeoutMs: this.watchdogMs });
   }
 

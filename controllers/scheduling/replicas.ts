@@ -40,7 +40,8 @@ export function scheduleReplicas(
   current: Record<string, number>,
   objectKey: string,
 ): ReplicaSchedule {
-  const prefs = spec.clusters && Object.keys(spec.clusters).length > 0 ? spec.clusters : { '*': { weight: 1 } };
+  const prefs =
+    spec.clusters && Object.keys(spec.clusters).length > 0 ? spec.clusters : { '*': { weight: 1 } };
   let preferences: Named[] = [];
   for (const name of new Set(clusters)) {
     const p = Object.hasOwn(prefs, name) ? prefs[name] : Object.hasOwn(prefs, '*') ? prefs['*'] : undefined;
@@ -152,7 +153,10 @@ export function eligibleClusters(
       graceSeconds > 0 && since !== undefined && Number.isFinite(since) && now - since <= graceSeconds * 1000;
     (withinGrace ? eligible : failedOver).push(name);
   }
-  return { eligible: [...new Set(eligible)].sort(compare), failedOver: [...new Set(failedOver)].sort(compare) };
+  return {
+    eligible: [...new Set(eligible)].sort(compare),
+    failedOver: [...new Set(failedOver)].sort(compare),
+  };
 }
 
 /** When the Ready condition went False/Unknown (its lastTransitionTime), or undefined. */
@@ -179,7 +183,10 @@ export function toOverrides(schedule: ReplicaSchedule): ScheduledPlacement {
   const names = Object.keys(schedule).sort(compare);
   return {
     clusters: names.map((name) => ({ name })),
-    overrides: names.map((clusterName) => ({ clusterName, clusterOverrides: [replicasOverride(schedule[clusterName])] })),
+    overrides: names.map((clusterName) => ({
+      clusterName,
+      clusterOverrides: [replicasOverride(schedule[clusterName])],
+    })),
   };
 }
 
@@ -193,7 +200,10 @@ export function toOverrides(schedule: ReplicaSchedule): ScheduledPlacement {
  * the value whether or not it exists, so a template that leaves spec.replicas to its default still
  * renders instead of failing with ApplyOverridesFailed.
  */
-export function mergeReplicaOverrides(existing: Override[] | undefined, schedule: ReplicaSchedule): Override[] {
+export function mergeReplicaOverrides(
+  existing: Override[] | undefined,
+  schedule: ReplicaSchedule,
+): Override[] {
   const out: Override[] = [];
   const done = new Set<string>();
   for (const item of existing ?? []) {
@@ -217,7 +227,8 @@ export function mergeReplicaOverrides(existing: Override[] | undefined, schedule
     out.push({ ...structuredClone(item), clusterOverrides: kept });
   }
   for (const name of Object.keys(schedule).sort(compare)) {
-    if (!done.has(name)) out.push({ clusterName: name, clusterOverrides: [replicasOverride(schedule[name])] });
+    if (!done.has(name))
+      out.push({ clusterName: name, clusterOverrides: [replicasOverride(schedule[name])] });
   }
   return out;
 }

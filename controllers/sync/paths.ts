@@ -7,7 +7,9 @@ export function groupVersionPath(group: string | undefined, version: string): st
 
 export function collectionPath(t: TypeRef, namespace?: string): string {
   const base = groupVersionPath(t.group, t.version);
-  return t.scope === 'Namespaced' && namespace ? `${base}/namespaces/${namespace}/${t.pluralName}` : `${base}/${t.pluralName}`;
+  return t.scope === 'Namespaced' && namespace
+    ? `${base}/namespaces/${namespace}/${t.pluralName}`
+    : `${base}/${t.pluralName}`;
 }
 
 export function objectPath(t: TypeRef, namespace: string | undefined, name: string): string {

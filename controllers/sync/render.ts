@@ -41,8 +41,7 @@ const SERVER_OWNED_METADATA: readonly string[] = [
 ];
 
 export type RenderResult =
-  | { object: KubeObject }
-  | { error: { reason: 'ApplyOverridesFailed'; message: string } };
+  { object: KubeObject } | { error: { reason: 'ApplyOverridesFailed'; message: string } };
 
 /**
  * Checks spec.overrides the way kubefed's GetOverrides does, per cluster: a duplicate clusterName, a
@@ -74,7 +73,10 @@ export function validateOverrides(overrides: Override[] | undefined): Map<string
       }
       const path: unknown = o?.path;
       if (typeof path !== 'string' || !path.startsWith('/')) {
-        report(cluster, `${where} has an invalid path ${JSON.stringify(path) ?? 'undefined'}: must start with "/"`);
+        report(
+          cluster,
+          `${where} has an invalid path ${JSON.stringify(path) ?? 'undefined'}: must start with "/"`,
+        );
         continue;
       }
       const forbidden = FORBIDDEN_OVERRIDE_PATHS.find((p) => path === p || path.startsWith(`${p}/`));
@@ -82,7 +84,10 @@ export function validateOverrides(overrides: Override[] | undefined): Map<string
         report(cluster, `${where} has an invalid path ${path}: ${forbidden} may not be overridden`);
       }
       if (seenPaths.has(path)) {
-        report(cluster, `path ${JSON.stringify(path)} appears more than once for cluster ${JSON.stringify(cluster)}`);
+        report(
+          cluster,
+          `path ${JSON.stringify(path)} appears more than once for cluster ${JSON.stringify(cluster)}`,
+        );
       }
       seenPaths.add(path);
     }
@@ -114,7 +119,8 @@ export function renderForCluster(
 ): RenderResult {
   const errs = overrideErrors ?? validateOverrides(fed.spec?.overrides);
   const invalid = errs.get(cluster);
-  if (invalid !== undefined) return failed(`invalid overrides for cluster ${JSON.stringify(cluster)}: ${invalid}`);
+  if (invalid !== undefined)
+    return failed(`invalid overrides for cluster ${JSON.stringify(cluster)}: ${invalid}`);
 
   const apiVersion = target.group ? `${target.group}/${target.version}` : target.version;
   const isNamespace = !target.group && target.kind === 'Namespace';
@@ -136,7 +142,9 @@ export function renderForCluster(
     try {
       const next = applyJsonPatch(doc, [patch]);
       if (!isPlainObject(next)) {
-        return failed(`cluster ${JSON.stringify(cluster)}: override ${op} ${o.path} does not leave an object`);
+        return failed(
+          `cluster ${JSON.stringify(cluster)}: override ${op} ${o.path} does not leave an object`,
+        );
       }
       doc = next;
     } catch (err) {

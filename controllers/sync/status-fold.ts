@@ -52,7 +52,13 @@ export function foldClusterStatus(input: FoldInput): FederatedStatus {
   const entries: FederatedClusterStatus[] = names.map((name) => {
     const work = works.get(name);
     const entry: FederatedClusterStatus = { name };
-    const verdict = clusterVerdict(name, removing.has(name), clusters.get(name), renderErrors.get(name), work);
+    const verdict = clusterVerdict(
+      name,
+      removing.has(name),
+      clusters.get(name),
+      renderErrors.get(name),
+      work,
+    );
     if (verdict) {
       entry.status = verdict.status;
       if (verdict.message) entry.message = verdict.message;
@@ -62,7 +68,9 @@ export function foldClusterStatus(input: FoldInput): FederatedStatus {
     return entry;
   });
 
-  const notOk = entries.filter((e) => e.status !== undefined && (placedSet.has(e.name) || removing.has(e.name)));
+  const notOk = entries.filter(
+    (e) => e.status !== undefined && (placedSet.has(e.name) || removing.has(e.name)),
+  );
   const okCount = entries.filter((e) => e.status === undefined && placedSet.has(e.name)).length;
 
   let reason: AggregateReason = '';
@@ -105,11 +113,15 @@ function clusterVerdict(
   if (removing) {
     return { status: 'WaitingForRemoval', message: 'waiting for the member object to be removed' };
   }
-  if (!cluster) return { status: 'ClusterNotReady', message: `cluster ${JSON.stringify(name)} is not registered` };
+  if (!cluster)
+    return { status: 'ClusterNotReady', message: `cluster ${JSON.stringify(name)} is not registered` };
   if (!isClusterReady(cluster)) {
     const ready = (cluster.status?.conditions ?? []).find((c) => c.type === 'Ready');
     const why = ready?.message || ready?.reason;
-    return { status: 'ClusterNotReady', message: why ? `cluster is not Ready: ${why}` : 'cluster is not Ready' };
+    return {
+      status: 'ClusterNotReady',
+      message: why ? `cluster is not Ready: ${why}` : 'cluster is not Ready',
+    };
   }
   if (renderError !== undefined) return { status: 'ApplyOverridesFailed', message: renderError };
   if (!work) return { status: 'WaitingForApply', message: 'work not created yet' };
@@ -201,7 +213,9 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function numberOr(v: unknown): number | undefined {

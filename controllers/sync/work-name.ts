@@ -24,7 +24,10 @@ export function isDns1123Subdomain(s: string): boolean {
 /**
  * `<resource>.<group or "core">.<namespace>.<name>`, or `<resource>.<group or "core">.<name>` for
  * cluster-scoped sources: readable, and the namespace (a DNS label, no dots) keeps the namespaced form
- * unambiguous for a given type.
+ * unambiguous for a given type. Across types it is unambiguous unless two types share a plural and
+ * one group is a dot-extension of the other (`widgets` in `example.com` and in `example.com.a`, or a
+ * group literally named `core.<x>`): "widgets.example.com.a.b" could then be either. No such pair is
+ * known; the controller must still check that an existing Work's spec.source is the object it means.
  *
  * When that string is not a valid DNS-1123 subdomain — longer than 253 characters, or a name some
  * kinds allow but DNS does not (ClusterRole "system:aggregate-to-admin", upper case) — it is

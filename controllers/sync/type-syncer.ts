@@ -1,0 +1,374 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeClient } from '../runtime/client.js';
+import { isConflict, isNotFound } from '../runtime/errors.js';
+import { Informer } from '../runtime/informer.js';
+import type { RuntimeLogger } from '../runtime/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
+import {
+  FEDERATED_GROUP,
+  ORPHAN_ANNOTATION,
+  SYNC_FINALIZER,
+  WORK_GROUP,
+  WORK_VERSION,
+  clusterNamespace,
+  type FederatedObject,
+  type FederatedTypeConfig,
+  type KubeFedCluster,
+  type TypeRef,
+  type Work,
+  type WorkSource,
+} from '../types.js';
+import { collectionPath, objectKey, objectPath, splitKey } from './paths.js';
+import { applyNamespaceRule, selectClusters } from './placement.js';
+import { renderForCluster, validateOverrides } from './render.js';
+import { foldClusterStatus, statusEqual } from './status-fold.js';
+import { workName } from './work-name.js';
+
+/** Shared by every type's loop: clusters, Works, and the FederatedNamespaces for the namespace rule. */
+export interface SyncShared {
+  client: KubeClient;
+  clusters: Informer<KubeFedCluster>;
+  works: Informer<Work>;
+  /** The FederatedNamespace informer, once that type is enabled. */
+  federatedNamespaces(): Informer<FederatedObject> | undefined;
+  log: RuntimeLogger;
+  now(): Date;
+  workers: number;
+}
+
+export const WORK_SOURCE_INDEX = 'source';
+
+export function sourceKey(s: { group: string; resource: string; namespace?: string; name: string }): string {
+  return `${s.group}/${s.resource}/${s.namespace ?? ''}/${s.name}`;
+}
+
+const WORK_TYPE: TypeRef = {
+  group: WORK_GROUP,
+  version: WORK_VERSION,
+  kind: 'Work',
+  pluralName: 'works',
+  scope: 'Namespaced',
+};
+
+/** How long a deletion waits before looking again at clusters that have not confirmed removal. */
+const DELETION_RECHECK_MS = 5_000;
+
+/**
+ * The sync loop of one federated type (one FederatedTypeConfig): a level-triggered reconcile per
+ * federated object — read caches, compute placement/render/status with pure functions, write only
+ * what differs. Safe to re-run at any time; a pass with nothing changed writes nothing.
+ */
+export class TypeSyncer {
+  readonly informer: Informer<FederatedObject>;
+  readonly queue = new WorkQueue();
+  private running: Promise<void> | undefined;
+  readonly federatedType: TypeRef;
+  readonly targetType: TypeRef;
+
+  constructor(
+    readonly ftc: FederatedTypeConfig,
+    private readonly shared: SyncShared,
+  ) {
+    this.federatedType = {
+      ...ftc.spec.federatedType,
+      group: ftc.spec.federatedType.group ?? FEDERATED_GROUP,
+    };
+    this.targetType = ftc.spec.targetType;
+    this.informer = new Informer<FederatedObject>({
+      kc: shared.client.kc,
+      listPath: collectionPath(this.federatedType),
+      logger: shared.log,
+    });
+    this.informer.on('add', (o) => this.enqueue(o));
+    this.informer.on('update', (o) => this.enqueue(o));
+    this.informer.on('delete', (o) => this.enqueue(o));
+  }
+
+  get name(): string {
+    return String(this.ftc.metadata.name);
+  }
+
+  isNamespaceType(): boolean {
+    return this.targetType.kind === 'Namespace' && (this.targetType.group ?? '') === '';
+  }
+
+  start(): void {
+    this.informer.start();
+    this.running = runWorkers(this.queue, this.shared.workers, (key) => this.reconcile(key), this.shared.log);
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutdown();
+    await this.informer.stop();
+    await this.running;
+  }
+
+  enqueue(o: KubeObject): void {
+    this.queue.add(objectKey(o.metadata.namespace, String(o.metadata.name)));
+  }
+
+  enqueueAll(filter?: (o: FederatedObject) => boolean): void {
+    for (const o of this.informer.list()) if (!filter || filter(o)) this.enqueue(o);
+  }
+
+  /** The federated object a Work came from, if it is of this type. */
+  ownsWork(w: Work): boolean {
+    const s = w.spec?.source;
+    return (
+      Boolean(s) && s.group === (this.targetType.group ?? '') && s.resource === this.targetType.pluralName
+    );
+  }
+
+  private source(fed: FederatedObject): WorkSource {
+    return {
+      group: this.targetType.group ?? '',
+      version: this.targetType.version,
+      kind: this.targetType.kind,
+      resource: this.targetType.pluralName,
+      namespace:
+        this.targetType.scope === 'Namespaced'
+          ? this.isNamespaceType()
+            ? undefined
+            : fed.metadata.namespace
+          : undefined,
+      name: this.isNamespaceType() ? String(fed.metadata.namespace) : String(fed.metadata.name),
+      uid: String(fed.metadata.uid),
+      generation: fed.metadata.generation,
+    };
+  }
+
+  private worksOf(fedKey: { namespace?: string; name: string }): Work[] {
+    const src = {
+      group: this.targetType.group ?? '',
+      resource: this.targetType.pluralName,
+      namespace: this.isNamespaceType()
+        ? undefined
+        : this.targetType.scope === 'Namespaced'
+          ? fedKey.namespace
+          : undefined,
+      name: this.isNamespaceType() ? String(fedKey.namespace) : fedKey.name,
+    };
+    return this.shared.works.byIndex(WORK_SOURCE_INDEX, sourceKey(src));
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    if (!this.informer.hasSynced() || !this.shared.works.hasSynced() || !this.shared.clusters.hasSynced()) {
+      return { requeueAfterMs: 200 };
+    }
+    const k = splitKey(key);
+    const fed = this.informer.get(key);
+    const works = this.worksOf(k);
+    if (!fed) {
+      // Gone without our finalizer (e.g. its CRD was deleted): withdraw what it placed.
+      await Promise.all(works.filter((w) => !w.metadata.deletionTimestamp).map((w) => this.deleteWork(w)));
+      return;
+    }
+    if (this.ftc.spec.propagation !== 'Enabled') return;
+    if (fed.metadata.deletionTimestamp) return this.reconcileDeletion(fed, works);
+    if (!(fed.metadata.finalizers ?? []).includes(SYNC_FINALIZER)) {
+      await this.patchFederated(fed, {
+        metadata: {
+          finalizers: [...(fed.metadata.finalizers ?? []), SYNC_FINALIZER],
+          resourceVersion: fed.metadata.resourceVersion,
+        },
+      });
+      return; // the update event brings us back with the finalizer in place
+    }
+
+    const clusters = this.shared.clusters.list();
+    let placed = selectClusters(fed.spec?.placement, clusters);
+    let namespaceNotFederated = false;
+    if (this.targetType.scope === 'Namespaced' && !this.isNamespaceType()) {
+      const fns = this.shared
+        .federatedNamespaces()
+        ?.get(objectKey(fed.metadata.namespace, String(fed.metadata.namespace)));
+      const r = applyNamespaceRule(placed, fns, clusters);
+      placed = r.clusters;
+      namespaceNotFederated = r.namespaceNotFederated;
+    }
+    const overrideErrors = validateOverrides(fed.spec?.overrides);
+    const renderErrors = new Map<string, string>();
+    const byCluster = new Map<string, Work>(works.map((w) => [w.spec.cluster, w]));
+    const source = this.source(fed);
+    const orphan = fed.metadata.annotations?.[ORPHAN_ANNOTATION] === 'true';
+    const current = new Map<string, Work>();
+
+    for (const cluster of placed) {
+      const r = renderForCluster(fed, this.targetType, cluster, overrideErrors);
+      const existing = byCluster.get(cluster);
+      if ('error' in r) {
+        // kubefed leaves the member object as it was when the overrides are wrong.
+        renderErrors.set(cluster, r.error.message);
+        if (existing) current.set(cluster, existing);
+        continue;
+      }
+      const spec: Work['spec'] = {
+        cluster,
+        source,
+        manifest: r.object,
+        deletePolicy: orphan ? 'Orphan' : 'Delete',
+      };
+      current.set(cluster, await this.ensureWork(cluster, spec, existing));
+    }
+    for (const w of works) {
+      if (!placed.includes(w.spec.cluster) && !w.metadata.deletionTimestamp) await this.deleteWork(w);
+    }
+    const leaving = works.filter((w) => !placed.includes(w.spec.cluster)).map((w) => w.spec.cluster);
+    await this.writeStatus(fed, {
+      placed,
+      clusters,
+      works: current,
+      renderErrors,
+      namespaceNotFederated,
+      deletingWaitingFor: leaving,
+    });
+    await this.recordOverrideEvents(fed, renderErrors);
+    return leaving.length > 0 ? { requeueAfterMs: DELETION_RECHECK_MS } : undefined;
+  }
+
+  private async reconcileDeletion(fed: FederatedObject, works: Work[]): Promise<ReconcileResult> {
+    if (!(fed.metadata.finalizers ?? []).includes(SYNC_FINALIZER)) return;
+    const orphan = fed.metadata.annotations?.[ORPHAN_ANNOTATION] === 'true';
+    for (const w of works) {
+      if (w.metadata.deletionTimestamp) continue;
+      if (orphan && w.spec.deletePolicy !== 'Orphan') {
+        await this.shared.client.patch(
+          objectPath(WORK_TYPE, w.metadata.namespace, String(w.metadata.name)),
+          { spec: { deletePolicy: 'Orphan' } },
+          'merge',
+        );
+      }
+      await this.deleteWork(w);
+    }
+    const remaining = this.worksOf({ namespace: fed.metadata.namespace, name: String(fed.metadata.name) });
+    if (remaining.length === 0) {
+      const finalizers = (fed.metadata.finalizers ?? []).filter((f) => f !== SYNC_FINALIZER);
+      await this.patchFederated(fed, {
+        metadata: { finalizers, resourceVersion: fed.metadata.resourceVersion },
+      });
+      return;
+    }
+    // Say what the deletion waits for; removing (unjoining) an offline cluster releases it.
+    await this.writeStatus(fed, {
+      placed: remaining.map((w) => w.spec.cluster).sort(),
+      clusters: this.shared.clusters.list(),
+      works: new Map(remaining.map((w) => [w.spec.cluster, w])),
+      renderErrors: new Map(),
+      namespaceNotFederated: false,
+      deletingWaitingFor: remaining.map((w) => w.spec.cluster),
+    });
+    return { requeueAfterMs: DELETION_RECHECK_MS };
+  }
+
+  private async ensureWork(cluster: string, spec: Work['spec'], existing: Work | undefined): Promise<Work> {
+    const ns = clusterNamespace(cluster);
+    const name = workName(spec.source);
+    if (existing && !existing.metadata.deletionTimestamp) {
+      // The generation in the source changes on every federated edit; only the rendered result matters.
+      const same = isDeepStrictEqual(
+        { ...existing.spec, source: { ...existing.spec.source, generation: 0 } },
+        { ...spec, source: { ...spec.source, generation: 0 } },
+      );
+      if (same) return existing;
+      return this.shared.client.update<Work>(objectPath(WORK_TYPE, ns, name), { ...existing, spec });
+    }
+    const work: Work = {
+      apiVersion: `${WORK_GROUP}/${WORK_VERSION}`,
+      kind: 'Work',
+      metadata: { name, namespace: ns, labels: { 'edgefed.io/cluster': cluster } },
+      spec,
+    };
+    try {
+      return await this.shared.client.create<Work>(collectionPath(WORK_TYPE, ns), work);
+    } catch (e) {
+      if (isNotFound(e))
+        throw new Error(`namespace ${ns} of cluster ${cluster} does not exist yet`, { cause: e });
+      throw e;
+    }
+  }
+
+  private async deleteWork(w: Work): Promise<void> {
+    try {
+      await this.shared.client.delete(objectPath(WORK_TYPE, w.metadata.namespace, String(w.metadata.name)));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  private async patchFederated(fed: FederatedObject, patch: unknown): Promise<void> {
+    const path = objectPath(this.federatedType, fed.metadata.namespace, String(fed.metadata.name));
+    try {
+      await this.shared.client.patch(path, patch, 'merge');
+    } catch (e) {
+      if (isNotFound(e)) return;
+      if (isConflict(e)) {
+        this.enqueue(fed);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private async writeStatus(
+    fed: FederatedObject,
+    input: Omit<Parameters<typeof foldClusterStatus>[0], 'fed' | 'now' | 'clusters'> & {
+      clusters: KubeFedCluster[];
+    },
+  ): Promise<void> {
+    const status = foldClusterStatus({
+      ...input,
+      fed,
+      clusters: new Map(input.clusters.map((c) => [String(c.metadata.name), c])),
+      now: this.shared
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z'),
+    });
+    if (statusEqual(fed.status, status)) return;
+    const path = `${objectPath(this.federatedType, fed.metadata.namespace, String(fed.metadata.name))}/status`;
+    try {
+      await this.shared.client.patch(path, [{ op: 'add', path: '/status', value: status }], 'json');
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** An Event per cluster whose overrides newly fail, so `kubectl describe` and `get events` show it. */
+  private async recordOverrideEvents(
+    fed: FederatedObject,
+    errorsByCluster: Map<string, string>,
+  ): Promise<void> {
+    if (errorsByCluster.size === 0) return;
+    const before = new Map((fed.status?.clusters ?? []).map((c) => [c.name, c.status]));
+    for (const [cluster, message] of errorsByCluster) {
+      if (before.get(cluster) === 'ApplyOverridesFailed') continue;
+      const ns = fed.metadata.namespace ?? 'default';
+      const now = this.shared
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      await this.shared.client
+        .create(`/api/v1/namespaces/${ns}/events`, {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${String(fed.metadata.name)}.`, namespace: ns },
+          involvedObject: {
+            apiVersion: fed.apiVersion,
+            kind: fed.kind,
+            name: fed.metadata.name,
+            namespace: fed.metadata.namespace,
+            uid: fed.metadata.uid,
+          },
+          reason: 'ApplyOverridesFailed',
+          message: `cluster ${cluster}: ${message}`,
+          type: 'Warning',
+          source: { component: 'edgefed-sync-controller' },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        })
+        .catch((e: unknown) => this.shared.log.warn({ err: e }, 'could not record event'));
+    }
+  }
+}
