@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createLogger } from '../hub/logger.js';
 import { startHub } from '../hub/hub.js';
 import { registerFederationCommands } from './commands/federation.js';
+import { registerControllersCommand } from './commands/controllers.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -33,7 +34,12 @@ program
   .option('--advertise <names>', 'extra DNS names or IPs for the serving certificate (comma-separated)', '')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .option('--no-controllers', 'serve the API only; run no federation controllers in this process')
-  .option('--failover-grace <seconds>', 'how long a cluster may be not Ready before its scheduled replicas move', positive, 60)
+  .option(
+    '--failover-grace <seconds>',
+    'how long a cluster may be not Ready before its scheduled replicas move',
+    positive,
+    60,
+  )
   .option('--compact-interval <seconds>', 'how often superseded history is compacted', positive, 60)
   .option('--compact-keep <revisions>', 'recent revisions kept watchable after compaction', positive, 10000)
   .addHelpText(
@@ -66,8 +72,8 @@ program
           : [],
         logger,
         compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
-      controllers: o.controllers,
-      failoverGraceSeconds: o.failoverGrace,
+        controllers: o.controllers,
+        failoverGraceSeconds: o.failoverGrace,
       });
       process.stdout.write(
         `edgefed hub is serving at ${hub.url}\n` +
@@ -106,6 +112,7 @@ program
   });
 
 registerFederationCommands(program);
+registerControllersCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`edgefed: ${(e as Error).message}\n`);

@@ -59,7 +59,9 @@ export class ControllerManager {
   }
 
   private serially(fn: () => Promise<void>): Promise<void> {
-    this.transition = this.transition.then(fn).catch((e: unknown) => this.opts.log.error({ err: e }, 'controller transition failed'));
+    this.transition = this.transition
+      .then(fn)
+      .catch((e: unknown) => this.opts.log.error({ err: e }, 'controller transition failed'));
     return this.transition;
   }
 
@@ -67,7 +69,12 @@ export class ControllerManager {
     if (this.running) return;
     const client = new KubeClient(this.opts.kc, { fieldManager: 'edgefed-controller-manager' });
     const sync = new SyncController({ client, log: this.opts.log });
-    const rsp = new ReplicaSchedulingController(client, sync.clusterInformer, this.opts.log, this.opts.failoverGraceSeconds);
+    const rsp = new ReplicaSchedulingController(
+      client,
+      sync.clusterInformer,
+      this.opts.log,
+      this.opts.failoverGraceSeconds,
+    );
     await sync.start();
     rsp.start();
     this.running = { sync, rsp };

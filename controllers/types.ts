@@ -170,7 +170,11 @@ export interface ReplicaSchedulingPreference extends KubeObject {
     failoverGracePeriodSeconds?: number;
     clusters?: Record<string, { minReplicas?: number; maxReplicas?: number; weight?: number }>;
   };
-  status?: { clusters?: Record<string, { replicas: number }>; conditions?: Condition[] };
+  status?: {
+    clusters?: Record<string, { replicas: number }>;
+    failedOver?: string[];
+    conditions?: Condition[];
+  };
 }
 
 export function isClusterReady(c: KubeFedCluster): boolean {

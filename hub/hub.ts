@@ -98,7 +98,11 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   if (opts.controllers !== false) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    manager = new ControllerManager({ kc, log: log.child({ component: 'controllers' }), failoverGraceSeconds: opts.failoverGraceSeconds });
+    manager = new ControllerManager({
+      kc,
+      log: log.child({ component: 'controllers' }),
+      failoverGraceSeconds: opts.failoverGraceSeconds,
+    });
     manager.start();
   }
   log.info({ url, kubeconfig: kubeconfigPath }, 'hub is serving');

@@ -72,7 +72,7 @@ export function registerDisable(program: Command): void {
         '  edgefed disable widgets.example.com --delete\n',
     )
     .action(async (typeArg: string, o: ConnectionOptions & { delete?: boolean }) => {
-      const client = HubClient.load(o.kubeconfig, o.context);
+      const client = await HubClient.load(o.kubeconfig, o.context);
       const ftc = await findTypeConfig(client, typeArg);
       const name = String(ftc.metadata.name);
       const fed = ftc.spec.federatedType;

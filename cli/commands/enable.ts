@@ -12,7 +12,7 @@ import {
   knownFederatedShortNames,
 } from '../../controllers/federation/crd-gen.js';
 import { FEDERATED_GROUP, HUB_NAMESPACE, type FederatedTypeConfig } from '../../controllers/types.js';
-import { HubApiError, HubClient, typeRefOf, type ApiResource } from './hub-client.js';
+import { HubClient, typeRefOf, type ApiResource } from './hub-client.js';
 import { toYamlDocs } from './yaml.js';
 
 export const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -134,9 +134,10 @@ export async function applyEnable(
 async function waitEstablished(client: HubClient, crdName: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const crd = await client.getOptional<KubeObject>(`${CRD_PATH}/${crdName}`);
-    const conds = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)
-      ?.conditions ?? []) as { type: string; status: string }[];
+    const crd = await client.getOptional<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      `${CRD_PATH}/${crdName}`,
+    );
+    const conds = crd?.status?.conditions ?? [];
     if (conds.some((c) => c.type === 'Established' && c.status === 'True')) return;
     if (Date.now() > deadline)
       throw new Error(`CustomResourceDefinition ${crdName} was not established in time`);
@@ -178,7 +179,7 @@ export function registerEnable(program: Command): void {
       if (o.output !== undefined && o.output !== 'yaml') {
         throw new Error(`--output: unsupported format "${o.output}" (supported: yaml)`);
       }
-      const client = HubClient.load(o.kubeconfig, o.context);
+      const client = await HubClient.load(o.kubeconfig, o.context);
       const plan = await planEnable(client, typeArg);
       if (o.dryRun || o.output === 'yaml') {
         process.stdout.write(toYamlDocs([plan.crd, plan.ftc]));
@@ -191,8 +192,4 @@ export function registerEnable(program: Command): void {
           `or \`edgefed federate ${name} <name>\`\n`,
       );
     });
-}
-
-export function isNotFound(e: unknown): boolean {
-  return e instanceof HubApiError && e.status === 404;
 }

@@ -11,7 +11,7 @@ import { federatedTypeFor } from '../../controllers/federation/crd-gen.js';
 import { federatedObjectFrom } from '../../controllers/federation/federate.js';
 import { FEDERATED_GROUP, type Placement, type TypeRef } from '../../controllers/types.js';
 import { addConnectionOptions, applyEnable, planEnable, type ConnectionOptions } from './enable.js';
-import { HubApiError, HubClient, resourcePath, typeRefOf } from './hub-client.js';
+import { HubApiError, HubClient, resourcePath, typeRefOf, type ApiResource } from './hub-client.js';
 import { toYamlDocs } from './yaml.js';
 
 interface FederateCliOptions extends ConnectionOptions {
@@ -119,12 +119,12 @@ export function registerFederate(program: Command): void {
         const objects = readObjects(o.filename);
         if (objects.length === 0) throw new Error(`${o.filename}: no objects`);
         try {
-          client = HubClient.load(o.kubeconfig, o.context);
+          client = await HubClient.load(o.kubeconfig, o.context);
         } catch (e) {
           if (!printOnly) throw e;
         }
         for (const obj of objects) {
-          let resource = undefined;
+          let resource: ApiResource | undefined;
           try {
             resource = client
               ? await client.resourceForKind(String(obj.apiVersion), String(obj.kind))
@@ -140,7 +140,7 @@ export function registerFederate(program: Command): void {
         }
       } else {
         if (!typeArg || !name) throw new Error('<type> and <name> are required (or use --filename)');
-        client = HubClient.load(o.kubeconfig, o.context);
+        client = await HubClient.load(o.kubeconfig, o.context);
         const resource = await client.resolveType(typeArg);
         const target = typeRefOf(resource);
         if (resource.group === FEDERATED_GROUP)

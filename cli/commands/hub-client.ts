@@ -4,7 +4,7 @@
  * wanted, never strategic merge on custom resources), and kubectl-like type resolution through
  * discovery.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
@@ -66,11 +66,13 @@ export class HubClient {
     readonly server: string,
   ) {}
 
-  static load(kubeconfig?: string, context?: string): HubClient {
+  /** Loads credentials; @kubernetes/client-node is imported here because it is slow to load (~1 s). */
+  static async load(kubeconfig?: string, context?: string): Promise<HubClient> {
     const path = kubeconfigPath(kubeconfig);
     if (!existsSync(path)) {
       throw new Error(`kubeconfig ${path} does not exist (use --kubeconfig or set KUBECONFIG)`);
     }
+    const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     try {
       kc.loadFromFile(path);

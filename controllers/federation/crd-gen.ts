@@ -230,6 +230,11 @@ function statusSchema(): JSONSchemaProps {
             message: str('Human-readable detail.'),
             lastUpdateTime: dateTime('When the condition was last updated.'),
             lastTransitionTime: dateTime('When the condition last changed status.'),
+            observedGeneration: {
+              type: 'integer',
+              format: 'int64',
+              description: 'The generation of this object the condition describes.',
+            },
           },
         },
       },

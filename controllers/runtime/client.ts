@@ -101,7 +101,11 @@ export class KubeClient {
     opts: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
   ): Promise<T> {
     const body =
-      opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === 'string'
+          ? opts.body
+          : JSON.stringify(opts.body);
     const res = await requestText(this.kc, {
       method,
       path,
@@ -111,7 +115,8 @@ export class KubeClient {
       timeoutMs: this.timeoutMs,
       signal: opts.signal,
     });
-    if (res.status < 200 || res.status >= 300) throw ApiError.fromResponse(res.status, res.body, `${method} ${path}`);
+    if (res.status < 200 || res.status >= 300)
+      throw ApiError.fromResponse(res.status, res.body, `${method} ${path}`);
     if (res.body === '') return undefined as T;
     try {
       return JSON.parse(res.body) as T;
@@ -163,7 +168,12 @@ export class KubeClient {
     cont = first.metadata?.continue || undefined;
     while (cont) {
       // The continue token pins the snapshot; Kubernetes rejects a resourceVersion next to it.
-      const page = await this.list<T>(path, { limit: 500, ...opts, resourceVersion: undefined, continue: cont });
+      const page = await this.list<T>(path, {
+        limit: 500,
+        ...opts,
+        resourceVersion: undefined,
+        continue: cont,
+      });
       items.push(...(page.items ?? []));
       cont = page.metadata?.continue || undefined;
     }
@@ -202,7 +212,11 @@ export class KubeClient {
   ): Promise<T> {
     const query: Query = { ...this.writeQuery(opts), force: opts.force };
     if (type === 'apply' && !query.fieldManager) throw new Error('apply patch needs a fieldManager');
-    return this.request<T>('PATCH', objectPath, { body: patch, contentType: PATCH_CONTENT_TYPES[type], query });
+    return this.request<T>('PATCH', objectPath, {
+      body: patch,
+      contentType: PATCH_CONTENT_TYPES[type],
+      query,
+    });
   }
 
   mergePatch<T = KubeObject>(objectPath: string, patch: object, opts: WriteOptions = {}): Promise<T> {

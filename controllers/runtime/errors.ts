@@ -52,7 +52,12 @@ export class ApiError extends Error {
   static fromStatus(status: Status, what: string): ApiError {
     const code = status.code ?? 500;
     const reason = status.reason ?? '';
-    return new ApiError(code, reason, `${what}: ${code}${reason ? ` ${reason}` : ''}: ${status.message ?? ''}`, status);
+    return new ApiError(
+      code,
+      reason,
+      `${what}: ${code}${reason ? ` ${reason}` : ''}: ${status.message ?? ''}`,
+      status,
+    );
   }
 }
 

@@ -6,8 +6,9 @@
  * - list (paginated) and replace the cache, emitting add/update/delete only for the differences,
  *   so a relist after a hub restart or a 410 converges the cache exactly;
  * - watch from the list's resourceVersion; each event (and bookmark) moves the resume RV;
- * - 410 Expired (HTTP or in-stream ERROR) → relist; any other failure → back off (full jitter,
- *   200 ms → 30 s) and resume the watch from the last RV (relisting after repeated failures);
+ * - 410 Expired (HTTP or in-stream ERROR) or 504 ResourceVersionTooLarge → relist; any other
+ *   failure → back off (full jitter, 200 ms → 30 s) and resume the watch from the last RV
+ *   (relisting after the server refused the watch 3 times in a row);
  * - watchdog: the watch asks for bookmarks and a server-side timeout shorter than the watchdog, so
  *   a healthy stream always produces traffic or ends cleanly; silence past watchdogMs means a dead
  *   connection (no FIN/RST ever arrives) and the watch is torn down and resumed;
@@ -77,7 +78,14 @@ class WatchdogError extends Error {
 }
 
 export class Informer<T extends KubeObject> {
-  readonly stats: InformerStats = { lists: 0, watches: 0, events: 0, watchdogRestarts: 0, expired: 0, errors: 0 };
+  readonly stats: InformerStats = {
+    lists: 0,
+    watches: 0,
+    events: 0,
+    watchdogRestarts: 0,
+    expired: 0,
+    errors: 0,
+  };
 
   private readonly kc: KubeConfig;
   private readonly client: KubeClient;
@@ -138,7 +146,9 @@ export class Informer<T extends KubeObject> {
     if (this.running) return;
     this.running = true;
     this.stopController = new AbortController();
-    this.loop = this.run().catch((e: unknown) => this.log.error({ err: e, path: this.listPath }, 'informer loop died'));
+    this.loop = this.run().catch((e: unknown) =>
+      this.log.error({ err: e, path: this.listPath }, 'informer loop died'),
+    );
     if (this.resyncMs > 0) {
       this.resyncTimer = setInterval(() => this.resync(), this.resyncMs);
       this.resyncTimer.unref();
@@ -221,20 +231,25 @@ export class Informer<T extends KubeObject> {
         if (signal.aborted) break;
         this.stats.errors++;
         let delay: number;
-        if (isExpired(e)) {
-          // Our RV fell out of the server's history: only a fresh list can tell what changed.
+        if (isExpired(e) || isTooLargeResourceVersion(e)) {
+          // Our RV fell out of the server's history (410), or is ahead of it (a hub restored from
+          // an older backup answers 504 ResourceVersionTooLarge): only a fresh list can tell
+          // what changed.
           this.stats.expired++;
           needList = true;
-          // The first 410 relists at once; repeated failures back off.
+          // The first one relists at once; repeated ones back off.
           const first = this.backoff.attempts === 0;
           delay = this.backoff.next();
           if (first) delay = 0;
-          this.log.info({ path: this.listPath, rv: this.resourceVersion }, 'watch expired; relisting');
+          this.log.info(
+            { path: this.listPath, rv: this.resourceVersion },
+            'resource version unusable; relisting',
+          );
         } else {
           if (e instanceof WatchdogError) this.stats.watchdogRestarts++;
-          else if (!needList && ++failedWatches >= 3) {
-            // A watch that keeps failing (e.g. a hub that lost its history and answers 504 for
-            // our RV): relist rather than insisting on a resume point.
+          else if (e instanceof ApiError && !needList && ++failedWatches >= 3) {
+            // The server keeps refusing the watch (not a network problem, which says nothing
+            // about our RV): relist rather than insisting on the resume point.
             needList = true;
           }
           delay = this.backoff.next();
@@ -399,7 +414,8 @@ export class Informer<T extends KubeObject> {
       // gets it again.
       throw new Error(`unparsable watch line: ${line.slice(0, 200)}`);
     }
-    if (!ev.object || typeof ev.object !== 'object') throw new Error(`malformed watch event: ${line.slice(0, 200)}`);
+    if (!ev.object || typeof ev.object !== 'object')
+      throw new Error(`malformed watch event: ${line.slice(0, 200)}`);
     if (ev.type === 'ERROR') throw ApiError.fromStatus(ev.object as Status, `watch ${this.listPath}`);
     const obj = ev.object as T;
     if (!obj.metadata) throw new Error(`watch event without metadata: ${line.slice(0, 200)}`);
@@ -454,7 +470,13 @@ export class Informer<T extends KubeObject> {
     this.cache.delete(key);
   }
 
-  private indexAdd(name: string, fn: (obj: T) => string[], index: Map<string, Set<string>>, key: string, obj: T): void {
+  private indexAdd(
+    name: string,
+    fn: (obj: T) => string[],
+    index: Map<string, Set<string>>,
+    key: string,
+    obj: T,
+  ): void {
     let values: string[];
     try {
       values = fn(obj);
@@ -497,6 +519,14 @@ export class Informer<T extends KubeObject> {
       }
     }
   }
+}
+
+function isTooLargeResourceVersion(e: unknown): boolean {
+  return (
+    e instanceof ApiError &&
+    e.code === 504 &&
+    (e.status?.details?.causes ?? []).some((c) => c.reason === 'ResourceVersionTooLarge')
+  );
 }
 
 function readAll(res: IncomingMessage): Promise<string> {

@@ -102,8 +102,10 @@ export class LeaderElector {
     this.leaseMs = (opts.leaseDurationSeconds ?? 15) * 1000;
     this.renewDeadlineMs = (opts.renewDeadlineSeconds ?? 10) * 1000;
     this.retryMs = (opts.retryPeriodSeconds ?? 2) * 1000;
-    if (this.renewDeadlineMs >= this.leaseMs) throw new Error('renewDeadline must be shorter than leaseDuration');
-    if (this.retryMs >= this.renewDeadlineMs) throw new Error('retryPeriod must be shorter than renewDeadline');
+    if (this.renewDeadlineMs >= this.leaseMs)
+      throw new Error('renewDeadline must be shorter than leaseDuration');
+    if (this.retryMs >= this.renewDeadlineMs)
+      throw new Error('retryPeriod must be shorter than renewDeadline');
     this.log = opts.logger ?? silentLogger;
   }
 
@@ -150,7 +152,10 @@ export class LeaderElector {
       if (!this.leading) {
         let won = false;
         try {
-          won = await this.tryAcquireOrRenew(stop);
+          // Bounded, so a hung connection cannot keep a candidate from ever retrying.
+          won = await this.tryAcquireOrRenew(
+            AbortSignal.any([stop, AbortSignal.timeout(this.renewDeadlineMs)]),
+          );
         } catch (e) {
           this.log.warn({ err: e, lease: this.path }, 'acquiring the lease failed');
         }

@@ -126,7 +126,11 @@ export async function requestText(kc: KubeConfig, r: RawRequest): Promise<TextRe
     // 'aborted' covers a connection dropped mid-body (the body would be silently truncated).
     res.once('aborted', () => reject(new Error(`${r.method} ${r.path}: connection closed mid-response`)));
     res.once('end', () =>
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      }),
     );
   });
 }

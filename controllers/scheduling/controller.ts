@@ -86,7 +86,14 @@ export class ReplicaSchedulingController {
     const now = this.now();
     const { eligible, failedOver } = eligibleClusters(clusters, now, grace);
     const current = currentReplicas(target);
-    const schedule = scheduleReplicas(rsp.spec, eligible, rsp.spec.rebalance ? {} : current, key);
+    // A cluster back from failover gets its share back: plan afresh, as with rebalance.
+    const returning = (rsp.status?.failedOver ?? []).some((c) => eligible.includes(c));
+    const schedule = scheduleReplicas(
+      rsp.spec,
+      eligible,
+      rsp.spec.rebalance || returning ? {} : current,
+      key,
+    );
     // A failed-over cluster keeps its Work (and member workload) at 0 replicas: never deleted for being offline.
     for (const c of failedOver) if (schedule[c] === undefined && current[c] !== undefined) schedule[c] = 0;
     const { clusters: placementClusters } = toOverrides(schedule);
@@ -105,8 +112,12 @@ export class ReplicaSchedulingController {
     }
     const status = {
       clusters: Object.fromEntries(Object.entries(schedule).map(([c, n]) => [c, { replicas: n }])),
+      ...(failedOver.length ? { failedOver } : {}),
     };
-    if (!isDeepStrictEqual(rsp.status?.clusters, status.clusters)) {
+    if (
+      !isDeepStrictEqual(rsp.status?.clusters, status.clusters) ||
+      !isDeepStrictEqual(rsp.status?.failedOver ?? [], failedOver)
+    ) {
       await this.client
         .patch(
           `/apis/scheduling.kubefed.io/v1alpha1/namespaces/${namespace}/replicaschedulingpreferences/${name}/status`,

@@ -68,9 +68,7 @@ export function foldClusterStatus(input: FoldInput): FederatedStatus {
     return entry;
   });
 
-  const notOk = entries.filter(
-    (e) => e.status !== undefined && (placedSet.has(e.name) || removing.has(e.name)),
-  );
+  const notOk = entries.filter((e) => e.status !== undefined);
   const okCount = entries.filter((e) => e.status === undefined && placedSet.has(e.name)).length;
 
   let reason: AggregateReason = '';

@@ -7,7 +7,9 @@ import type { RuntimeLogger } from '../runtime/log.js';
 import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
 import {
   FEDERATED_GROUP,
+  HUB_NAMESPACE,
   ORPHAN_ANNOTATION,
+  UNPROPAGATED_NAMESPACES,
   SYNC_FINALIZER,
   WORK_GROUP,
   WORK_VERSION,
@@ -177,7 +179,19 @@ export class TypeSyncer {
     }
 
     const clusters = this.shared.clusters.list();
-    let placed = selectClusters(fed.spec?.placement, clusters);
+    let placed: string[] = [];
+    let placementError: string | undefined;
+    try {
+      placed = selectClusters(fed.spec?.placement, clusters);
+    } catch (e) {
+      // An invalid clusterSelector is the user's to fix: report it, do not retry hot.
+      placementError = (e as Error).message;
+    }
+    // kubefed never propagates these namespaces themselves (they exist everywhere, or are the hub's own);
+    // a FederatedNamespace for them still scopes the objects inside.
+    const ownNamespace = String(fed.metadata.namespace);
+    if (this.isNamespaceType() && UNPROPAGATED_NAMESPACES.has(ownNamespace)) placed = [];
+    if (ownNamespace === HUB_NAMESPACE) placed = [];
     let namespaceNotFederated = false;
     if (this.targetType.scope === 'Namespaced' && !this.isNamespaceType()) {
       const fns = this.shared
@@ -222,6 +236,7 @@ export class TypeSyncer {
       renderErrors,
       namespaceNotFederated,
       deletingWaitingFor: leaving,
+      placementError,
     });
     await this.recordOverrideEvents(fed, renderErrors);
     return leaving.length > 0 ? { requeueAfterMs: DELETION_RECHECK_MS } : undefined;
@@ -352,7 +367,11 @@ export class TypeSyncer {
         .create(`/api/v1/namespaces/${ns}/events`, {
           apiVersion: 'v1',
           kind: 'Event',
-          metadata: { generateName: `${String(fed.metadata.name)}.`, namespace: ns },
+          // Named as client-go's event recorder names events: <object>.<unique hex>.
+          metadata: {
+            name: `${String(fed.metadata.name)}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`,
+            namespace: ns,
+          },
           involvedObject: {
             apiVersion: fed.apiVersion,
             kind: fed.kind,

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { Backoff } from '../../../controllers/runtime/backoff.js';
 import { resourcePath } from '../../../controllers/runtime/client.js';
-import { ApiError, isAlreadyExists, isConflict, isExpired, isNotFound } from '../../../controllers/runtime/errors.js';
+import {
+  ApiError,
+  isAlreadyExists,
+  isConflict,
+  isExpired,
+  isNotFound,
+} from '../../../controllers/runtime/errors.js';
 import { objectKey } from '../../../controllers/runtime/informer.js';
 import { microTime, parseTime } from '../../../controllers/runtime/leader-election.js';
 
@@ -38,12 +44,18 @@ describe('runtime helpers', () => {
   });
 
   it('resourcePath and objectKey', () => {
-    assert.equal(resourcePath({ group: '', version: 'v1', resource: 'configmaps' }, 'ns', 'a'), '/api/v1/namespaces/ns/configmaps/a');
+    assert.equal(
+      resourcePath({ group: '', version: 'v1', resource: 'configmaps' }, 'ns', 'a'),
+      '/api/v1/namespaces/ns/configmaps/a',
+    );
     assert.equal(
       resourcePath({ group: 'edgefed.io', version: 'v1alpha1', resource: 'works' }, 'ns', 'w', 'status'),
       '/apis/edgefed.io/v1alpha1/namespaces/ns/works/w/status',
     );
-    assert.equal(resourcePath({ group: 'core.kubefed.io', version: 'v1beta1', resource: 'kubefedclusters' }), '/apis/core.kubefed.io/v1beta1/kubefedclusters');
+    assert.equal(
+      resourcePath({ group: 'core.kubefed.io', version: 'v1beta1', resource: 'kubefedclusters' }),
+      '/apis/core.kubefed.io/v1beta1/kubefedclusters',
+    );
     assert.equal(objectKey({ metadata: { namespace: 'ns', name: 'a' } }), 'ns/a');
     assert.equal(objectKey({ metadata: { name: 'a' } }), 'a');
   });
