@@ -103,8 +103,10 @@ program
       `\nedgefed hub is up at ${hub.url}\n\n` +
         `Try:\n` +
         `  export KUBECONFIG=${hub.kubeconfigPath}\n` +
+        `  kubectl apply -f examples/clusters.yaml\n` +
         `  kubectl apply -f examples/federated-deployment.yaml\n` +
-        `  kubectl get federateddeployments -A\n\n` +
+        `  kubectl get federateddeployments -n demo\n` +
+        `  kubectl get works -A\n\n` +
         `Press Ctrl-C to stop.\n`,
     );
     process.once('SIGINT', () => void hub.close().then(() => process.exit(0)));

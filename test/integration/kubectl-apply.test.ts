@@ -31,7 +31,7 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
         'federateddeployment',
         'test-deployment',
         '-n',
-        'default',
+        'demo',
         '-o',
         'json',
       ]),
@@ -60,7 +60,7 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
   });
 
   it('prints a table with the CRD printer columns, filled from status', async () => {
-    let table = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', '-n', 'default']);
+    let table = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', '-n', 'demo']);
     assert.match(table.split('\n')[0], /^NAME\s+CLUSTERS\s+READY\s+PROPAGATION\s+AGE\s*$/);
     const cur = get();
     const withStatus = {
@@ -81,17 +81,17 @@ describe('kubectl apply of a kubefed-style FederatedDeployment (real kubectl, re
     const res = await request(
       hub,
       'PUT',
-      '/apis/types.kubefed.io/v1beta1/namespaces/default/federateddeployments/test-deployment/status',
+      '/apis/types.kubefed.io/v1beta1/namespaces/demo/federateddeployments/test-deployment/status',
       withStatus,
     );
     assert.equal(res.status, 200, res.body);
-    table = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', '-n', 'default']);
+    table = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', '-n', 'demo']);
     assert.match(table.split('\n')[1], /^test-deployment\s+2\/2\s+5\/8\s+True\s+\d+s\s*$/);
     assert.equal(get().metadata.generation, 2, 'a status write does not bump generation');
   });
 
   it('round-trips -o yaml: what get prints, apply accepts unchanged', () => {
-    const y = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', 'test-deployment', '-n', 'default', '-o', 'yaml']);
+    const y = kubectlOk(hub.kubeconfig, ['get', 'fdeploy', 'test-deployment', '-n', 'demo', '-o', 'yaml']);
     const parsed = yaml.load(y) as FedDeploy;
     assert.equal(parsed.metadata.name, 'test-deployment');
     const before = get();
