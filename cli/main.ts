@@ -91,6 +91,24 @@ program
   );
 
 program
+  .command('apiserver')
+  .description('Run a bare Kubernetes-compatible API server (no federation): a member-cluster stand-in, like envtest.')
+  .option('--data-dir <dir>', 'where the database, PKI and admin.kubeconfig live', '.data/apiserver')
+  .option('--port <port>', 'HTTPS port (0 picks a free one)', port, 6444)
+  .option('--bind <addr>', 'address to listen on', '127.0.0.1')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+  .action(async (o: { dataDir: string; port: number; bind: string; logLevel: string }) => {
+    const logger = createLogger(o.logLevel, 'edgefed-apiserver');
+    const server = await startHub({ dataDir: resolve(o.dataDir), port: o.port, bind: o.bind, logger, bare: true });
+    process.stdout.write(
+      `edgefed apiserver is serving at ${server.url}\n  export KUBECONFIG=${server.kubeconfigPath}\n`,
+    );
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
   .command('up')
   .description('Run a hub for trying edgefed out (what `npm start` runs).')
   .option('--data-dir <dir>', 'state directory', '.data/hub')

@@ -23,6 +23,8 @@ export interface HubOptions {
   /** Extra names for the serving certificate (the address agents and users dial). */
   advertise?: string[];
   crdDir?: string;
+  /** A bare Kubernetes-compatible API server: no federation CRDs, defaults or controllers (a member stand-in). */
+  bare?: boolean;
   /** Run the federation controllers in this process (default true). */
   controllers?: boolean;
   /** Grace before a not-Ready cluster's replicas fail over (RSP). */
@@ -42,13 +44,9 @@ export interface RunningHub {
 }
 
 /** Namespaces every Kubernetes API has; kubectl's default namespace must exist. */
-const SYSTEM_NAMESPACES = [
-  'default',
-  'kube-system',
-  'kube-public',
-  'kube-node-lease',
-  'kube-federation-system',
-];
+const BARE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+/** ...and the hub's own. */
+const SYSTEM_NAMESPACES = [...BARE_NAMESPACES, 'kube-federation-system'];
 
 /**
  * The hub process: PKI and kubeconfig in the data dir, the API server on SQLite, the CRDs shipped
@@ -70,18 +68,12 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     compaction: opts.compaction,
   });
   await api.start();
-  await ensureNamespaces(api);
-  const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
-  await installCrds(
-    api,
-    manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
-    log,
-  );
-  await installDefaults(
-    api,
-    manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
-    log,
-  );
+  await ensureNamespaces(api, opts.bare ? BARE_NAMESPACES : SYSTEM_NAMESPACES);
+  if (!opts.bare) {
+    const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
+    await installCrds(api, manifests.filter((m) => m.kind === 'CustomResourceDefinition'), log);
+    await installDefaults(api, manifests.filter((m) => m.kind !== 'CustomResourceDefinition'), log);
+  }
   const port = await api.listen(opts.port, opts.bind);
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
   const url = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
@@ -95,7 +87,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     clientKey: pki.admin.key,
   });
   let manager: ControllerManager | undefined;
-  if (opts.controllers !== false) {
+  if (opts.controllers !== false && !opts.bare) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     manager = new ControllerManager({
@@ -121,10 +113,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   };
 }
 
-async function ensureNamespaces(api: ApiServer): Promise<void> {
+async function ensureNamespaces(api: ApiServer, names: string[]): Promise<void> {
   const r = api.registry.resolve('', 'v1', 'namespaces');
   if (!r) return;
-  for (const name of SYSTEM_NAMESPACES) {
+  for (const name of names) {
     const exists = await api.storage.get(r.info, r.version, undefined, name).catch(() => undefined);
     if (exists) continue;
     await api.storage.create(

@@ -29,14 +29,14 @@ export function tempDir(prefix = 'edgefed-test-'): string {
 
 /** Starts `edgefed hub` as a real process on a free port and waits until it serves. */
 export async function startHub(
-  opts: { dataDir?: string; port?: number; extraArgs?: string[] } = {},
+  opts: { dataDir?: string; port?: number; extraArgs?: string[]; command?: 'hub' | 'apiserver' } = {},
 ): Promise<HubProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const proc = spawn(
     process.execPath,
     [
       BIN,
-      'hub',
+      opts.command ?? 'hub',
       '--data-dir',
       dataDir,
       '--port',
