@@ -133,6 +133,9 @@ program
 
 registerFederationCommands(program);
 registerControllersCommand(program);
+(await import('./commands/agent.js')).registerAgentCommands(program);
+(await import('./commands/clusters.js')).registerJoinCommands(program);
+(await import('./commands/kubeconfig.js')).registerKubeconfigCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`edgefed: ${(e as Error).message}\n`);

@@ -14,6 +14,7 @@ import { installCrds, installDefaults, readManifests } from './crd-loader.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { packageRoot } from './package-root.js';
 import { ensurePki, type Pki } from './pki.js';
+import { registerTunnel } from './tunnel/index.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -67,6 +68,8 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     logger: log,
     compaction: opts.compaction,
   });
+  // The hub→member tunnel (agents dial in; admins proxy to /clusters/<name>/proxy/...). Not on a bare API server.
+  if (!opts.bare) registerTunnel(api.app, { caCert: pki.ca.cert, log: log.child({ component: 'tunnel' }) });
   await api.start();
   await ensureNamespaces(api, opts.bare ? BARE_NAMESPACES : SYSTEM_NAMESPACES);
   if (!opts.bare) {

@@ -60,7 +60,13 @@ export class SyncController {
       client: opts.client,
       clusters: this.clusters,
       works: this.works,
-      federatedNamespaces: () => [...this.syncers.values()].find((s) => s.isNamespaceType())?.informer,
+      federatedNamespaces: () => {
+        if (!this.ftcs.hasSynced()) return 'pending';
+        const enabled = this.ftcs.list().some((f) => f.spec?.propagation === 'Enabled' && f.spec.targetType.kind === 'Namespace' && !f.spec.targetType.group);
+        if (!enabled) return undefined;
+        const ns = [...this.syncers.values()].find((x) => x.isNamespaceType());
+        return ns && ns.informer.hasSynced() ? ns.informer : 'pending';
+      },
       log,
       now: opts.now ?? (() => new Date()),
       workers: opts.workers ?? 4,

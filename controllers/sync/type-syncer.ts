@@ -32,8 +32,12 @@ export interface SyncShared {
   client: KubeClient;
   clusters: Informer<KubeFedCluster>;
   works: Informer<Work>;
-  /** The FederatedNamespace informer, once that type is enabled. */
-  federatedNamespaces(): Informer<FederatedObject> | undefined;
+  /**
+   * The FederatedNamespace informer for the namespace rule: 'pending' until the type configs and
+   * that informer have synced (deciding earlier would withdraw Works on every hub restart),
+   * undefined when the namespace type is not enabled (no rule).
+   */
+  federatedNamespaces(): Informer<FederatedObject> | 'pending' | undefined;
   log: RuntimeLogger;
   now(): Date;
   workers: number;
@@ -194,12 +198,14 @@ export class TypeSyncer {
     if (ownNamespace === HUB_NAMESPACE) placed = [];
     let namespaceNotFederated = false;
     if (this.targetType.scope === 'Namespaced' && !this.isNamespaceType()) {
-      const fns = this.shared
-        .federatedNamespaces()
-        ?.get(objectKey(fed.metadata.namespace, String(fed.metadata.namespace)));
-      const r = applyNamespaceRule(placed, fns, clusters);
-      placed = r.clusters;
-      namespaceNotFederated = r.namespaceNotFederated;
+      const namespaces = this.shared.federatedNamespaces();
+      if (namespaces === 'pending') return { requeueAfterMs: 200 };
+      if (namespaces) {
+        const fns = namespaces.get(objectKey(fed.metadata.namespace, String(fed.metadata.namespace)));
+        const r = applyNamespaceRule(placed, fns, clusters);
+        placed = r.clusters;
+        namespaceNotFederated = r.namespaceNotFederated;
+      }
     }
     const overrideErrors = validateOverrides(fed.spec?.overrides);
     const renderErrors = new Map<string, string>();
