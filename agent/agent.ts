@@ -21,6 +21,7 @@ import { Heartbeat } from './heartbeat.js';
 import { HubConnection } from './hub-connection.js';
 import { WorkReconciler } from './reconciler.js';
 import { CertRotator } from './rotation.js';
+import { startTunnel, tunnelTlsFrom } from './tunnel/client.js';
 
 export interface AgentOptions {
   /** What `edgefed agent join` wrote: agent.json, pki/, hub.kubeconfig; cache.db is created here. */
@@ -43,6 +44,8 @@ export interface AgentOptions {
    * runtime): called once at start with the KubeConfig the agent applies with.
    */
   onMemberKubeConfig?: (kc: KubeConfig) => void | Promise<void>;
+  /** Serve the hub→member tunnel (default true). */
+  tunnel?: boolean;
 }
 
 export interface RunningAgent {
@@ -142,6 +145,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   await opts.onMemberKubeConfig?.(opts.member);
 
+  // The hub reaches the member through this outbound connection (kubectl via /clusters/<name>/proxy).
+  const tunnel =
+    opts.tunnel === false
+      ? undefined
+      : startTunnel({
+          hubUrl: String(hub.kc.getCurrentCluster()?.server),
+          tls: () => tunnelTlsFrom(hub.kc),
+          member: opts.member,
+          log: child('tunnel'),
+        });
+
   let stopped: Promise<void> | undefined;
   return {
     config,
@@ -154,7 +168,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         clearInterval(resync);
         clearInterval(probe);
         queue.shutdown();
-        await Promise.all([heartbeat.stop(), rotator.stop(), hub.stop(), probing]);
+        await Promise.all([heartbeat.stop(), rotator.stop(), hub.stop(), probing, tunnel?.stop()]);
         await workers;
         cache.close();
         log.info('agent stopped');

@@ -518,7 +518,10 @@ async function latencyPhase(hardDeadline: number): Promise<LatencyRow[]> {
         (await tracker.when(() => tracker.count('Namespace', undefined, NS) >= n, left)) !== undefined;
       const readyMs = performance.now() - t0;
       if (!nsOk || !fnsOk) {
-        log(`the hub did not create ${n} cluster namespaces and FederatedNamespace Works in time`);
+        log(
+          `the hub did not create ${n} cluster namespaces and FederatedNamespace Works in time ` +
+            `(${await countClusterNamespaces(c)} namespaces, ${tracker.count('Namespace', undefined, NS)} Works)`,
+        );
         break;
       }
       await waitHubIdle(hub, 30_000, 2, 100);

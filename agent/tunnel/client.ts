@@ -24,8 +24,11 @@ export interface TunnelTls {
 export interface TunnelOptions {
   /** The hub's base URL, https://host:port (wss:// is accepted too). */
   hubUrl: string;
-  /** The credentials, or a function read at every dial (so a renewed certificate is picked up). */
-  tls: TunnelTls | (() => TunnelTls);
+  /**
+   * The credentials, or a function called at every dial so a renewed certificate is picked up,
+   * e.g. `() => tunnelTlsFrom(agent.hubKubeConfig())`.
+   */
+  tls: TunnelTls | (() => TunnelTls | Promise<TunnelTls>);
   /** Member API: server, TLS and credentials (client-node KubeConfig, current context). */
   member: KubeConfig;
   log: RuntimeLogger;
@@ -57,7 +60,8 @@ export function startTunnel(opts: TunnelOptions): Tunnel {
   let ws: WebSocket | undefined;
 
   const runOnce = async (): Promise<number> => {
-    const tls = typeof opts.tls === 'function' ? opts.tls() : opts.tls;
+    const tls = typeof opts.tls === 'function' ? await opts.tls() : opts.tls;
+    if (stopping.signal.aborted) return 0;
     const started = Date.now();
     const socket = new WebSocket(url, {
       ca: tls.ca,
@@ -129,6 +133,18 @@ export function startTunnel(opts: TunnelOptions): Tunnel {
       member.close();
     },
   };
+}
+
+/** The CA, client certificate and key of a (hub) KubeConfig's current context, files or inline data. */
+export async function tunnelTlsFrom(kc: KubeConfig): Promise<TunnelTls> {
+  const o: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(o);
+  const text = (v: unknown): string =>
+    Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : '';
+  const tls = { ca: text(o.ca), cert: text(o.cert), key: text(o.key) };
+  if (!tls.ca || !tls.cert || !tls.key)
+    throw new Error('the hub kubeconfig needs a CA, a client certificate and a key for the tunnel');
+  return tls;
 }
 
 /** https://hub:6443 (or wss://...) → wss://hub:6443/edgefed/v1/tunnel. */

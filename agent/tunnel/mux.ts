@@ -66,7 +66,8 @@ export interface Frame {
 }
 
 export function encodeFrame(type: FrameType, stream: number, payload?: Buffer | string): Buffer {
-  const body = payload === undefined ? undefined : typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const body =
+    payload === undefined ? undefined : typeof payload === 'string' ? Buffer.from(payload) : payload;
   const buf = Buffer.allocUnsafe(HEADER_BYTES + (body?.length ?? 0));
   buf.writeUInt8(type, 0);
   buf.writeUInt32BE(stream >>> 0, 1);

@@ -91,7 +91,7 @@ export function registerKubeconfigCommand(program: Command): void {
       'after',
       '\nExample:\n  edgefed kubeconfig edge-1 --out edge-1.kubeconfig\n' +
         '  kubectl --kubeconfig edge-1.kubeconfig get pods -A\n' +
-        'Only hub admins (system:masters) may use the proxy; requests run with the agent\'s member credentials.',
+        "Only hub admins (system:masters) may use the proxy; requests run with the agent's member credentials.",
     )
     .action((cluster: string, o: { kubeconfig?: string; context?: string; out?: string }) => {
       const path = kubeconfigPath(o.kubeconfig);

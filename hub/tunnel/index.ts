@@ -28,7 +28,24 @@ export function registerTunnel(app: ApiApp, deps: TunnelDeps): TunnelRegistry {
     if (sessions.handleUpgrade(req, socket, head)) return;
     // Not ours. If nobody else handles upgrades, answer rather than leave the socket hanging.
     if (app.server.listenerCount('upgrade') === 1) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const proxied = (req.url ?? '').startsWith(PROXY_PREFIX);
+      const message = proxied
+        ? 'exec, attach and port-forward (connection upgrades) are not supported through the tunnel yet'
+        : 'not found';
+      const code = proxied ? 501 : 404;
+      const body = JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message,
+        reason: proxied ? 'BadRequest' : 'NotFound',
+        code,
+      });
+      socket.end(
+        `HTTP/1.1 ${code} ${proxied ? 'Not Implemented' : 'Not Found'}\r\nConnection: close\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       setTimeout(() => socket.destroy(), 1000).unref();
     }
   });

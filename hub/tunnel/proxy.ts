@@ -57,12 +57,18 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger) {
     const session = sessions.get(target.cluster);
     if (!session) throw errors.unavailable(`cluster ${target.cluster} is not connected`);
 
-    const stream = session.mux.open({
-      method: req.method,
-      path: target.path,
-      query: target.query,
-      headers: forwardableHeaders(req.headers, ['authorization']),
-    });
+    let stream: MuxStream;
+    try {
+      stream = session.mux.open({
+        method: req.method,
+        path: target.path,
+        query: target.query,
+        headers: forwardableHeaders(req.headers, ['authorization']),
+      });
+    } catch {
+      // The session closed between the lookup and the open.
+      throw errors.unavailable(`cluster ${target.cluster} is not connected`);
+    }
     reply.hijack();
     const res = reply.raw;
     const started = Date.now();
@@ -74,13 +80,20 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger) {
         return;
       }
       const body = JSON.stringify(e.toStatus());
-      res.writeHead(e.code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(e.code, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     };
 
     const headTimer = setTimeout(() => {
       stream.destroy(new Error('timed out waiting for the member response'));
-      fail(errors.timeout(`cluster ${target.cluster} did not answer within ${RESPONSE_HEAD_TIMEOUT_MS / 1000} s`));
+      fail(
+        errors.timeout(
+          `cluster ${target.cluster} did not answer within ${RESPONSE_HEAD_TIMEOUT_MS / 1000} s`,
+        ),
+      );
     }, RESPONSE_HEAD_TIMEOUT_MS);
     headTimer.unref();
 
@@ -104,7 +117,13 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger) {
     res.once('close', () => {
       if (!res.writableFinished) stream.destroy(new Error('client disconnected'));
       log.debug(
-        { cluster: target.cluster, method: req.method, path: target.path, status: head?.status, ms: Date.now() - started },
+        {
+          cluster: target.cluster,
+          method: req.method,
+          path: target.path,
+          status: head?.status,
+          ms: Date.now() - started,
+        },
         'proxied',
       );
     });

@@ -42,7 +42,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class SessionTable {
   private readonly sessions = new Map<string, TunnelSession>();
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 16 * 1024 * 1024,
+  });
   private readonly ca: X509Certificate;
   private readonly sweep: NodeJS.Timeout;
 

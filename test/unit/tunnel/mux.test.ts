@@ -207,7 +207,10 @@ describe('tunnel/mux', () => {
       const stalledAt = produced;
       assert.ok(s.buffered <= window + 32 * 1024, `receiver buffered ${s.buffered} > window ${window}`);
       // window in flight + the stream's writable queue + the source's own buffer + one chunk.
-      assert.ok(stalledAt <= window + 64 * 1024 + 16 * 1024 + 16 * 1024, `sender produced ${stalledAt} bytes`);
+      assert.ok(
+        stalledAt <= window + 64 * 1024 + 16 * 1024 + 16 * 1024,
+        `sender produced ${stalledAt} bytes`,
+      );
       await tick(200);
       assert.equal(produced, stalledAt, 'the sender stays stalled while nobody reads');
       // A slow reader drains it: everything arrives, never more than a window buffered.
