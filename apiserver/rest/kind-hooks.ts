@@ -53,13 +53,13 @@ const crdHooks: KindHooks = {
     refuseBuiltinOverride(obj);
     const m = obj.metadata;
     m.finalizers = [...new Set([...(m.finalizers ?? []), CRD_CLEANUP_FINALIZER])];
-    obj.status = crdStatus(ctx, obj, []);
+    obj.status = crdStatus(ctx, obj, [], undefined);
   },
   prepareForUpdate(ctx, old, obj) {
     defaultCustomResourceDefinition(obj);
     refuseBuiltinOverride(obj);
     const oldStatus = old.status as { storedVersions?: string[] } | undefined;
-    obj.status = crdStatus(ctx, obj, oldStatus?.storedVersions ?? []);
+    obj.status = crdStatus(ctx, obj, oldStatus?.storedVersions ?? [], old.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined);
   },
 };
 
@@ -77,10 +77,16 @@ function refuseBuiltinOverride(obj: KubeObject): void {
 }
 
 /** The apiserver establishes a CRD as it stores it: names are accepted, the resource is served. */
-function crdStatus(ctx: RequestContext, obj: KubeObject, stored: string[]): Record<string, unknown> {
+function crdStatus(
+  ctx: RequestContext,
+  obj: KubeObject,
+  stored: string[],
+  previous: { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined,
+): Record<string, unknown> {
   const spec = (obj.spec ?? {}) as CrdSpec;
   const storage = spec.versions?.find((v) => v.storage)?.name;
-  const now = rfc3339(ctx.now);
+  // The conditions never change once true: keep their times, so re-applying a CRD writes nothing.
+  const since = (type: string) => previous?.conditions?.find((c) => c.type === type)?.lastTransitionTime ?? rfc3339(ctx.now);
   return {
     acceptedNames: spec.names ?? {},
     storedVersions: [...new Set([...stored, ...(storage ? [storage] : [])])],
@@ -90,14 +96,14 @@ function crdStatus(ctx: RequestContext, obj: KubeObject, stored: string[]): Reco
         status: 'True',
         reason: 'NoConflicts',
         message: 'no conflicts found',
-        lastTransitionTime: now,
+        lastTransitionTime: since('NamesAccepted'),
       },
       {
         type: 'Established',
         status: 'True',
         reason: 'InitialNamesAccepted',
         message: 'the initial names have been accepted',
-        lastTransitionTime: now,
+        lastTransitionTime: since('Established'),
       },
     ],
   };

@@ -98,7 +98,12 @@ export class SyncController {
       }
     });
     this.clusters.on('delete', clusterChanged);
-    this.namespaces.on('add', () => this.kickNamespaces());
+    for (const i of [this.clusters, this.works] as Informer<KubeObject>[]) i.on('synced', () => this.kickNamespaces());
+    // A cluster namespace appearing unblocks the Works that could not be written into it yet.
+    this.namespaces.on('add', () => {
+      this.kickNamespaces();
+      for (const s of this.syncers.values()) s.enqueueAll();
+    });
     this.namespaces.on('synced', () => this.kickNamespaces());
     this.namespaces.on('delete', () => this.kickNamespaces());
 

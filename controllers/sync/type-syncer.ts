@@ -57,6 +57,17 @@ const WORK_TYPE: TypeRef = {
   scope: 'Namespaced',
 };
 
+/** Works of one federated object written at once (placement to many clusters is the slow path). */
+const WORK_WRITE_CONCURRENCY = 16;
+
+async function inParallel(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, run));
+}
+
 /** How long a deletion waits before looking again at clusters that have not confirmed removal. */
 const DELETION_RECHECK_MS = 5_000;
 
@@ -163,7 +174,7 @@ export class TypeSyncer {
       return { requeueAfterMs: 200 };
     }
     const k = splitKey(key);
-    const fed = this.informer.get(key);
+    let fed = this.informer.get(key);
     const works = this.worksOf(k);
     if (!fed) {
       // Gone without our finalizer (e.g. its CRD was deleted): withdraw what it placed.
@@ -173,13 +184,11 @@ export class TypeSyncer {
     if (this.ftc.spec.propagation !== 'Enabled') return;
     if (fed.metadata.deletionTimestamp) return this.reconcileDeletion(fed, works);
     if (!(fed.metadata.finalizers ?? []).includes(SYNC_FINALIZER)) {
-      await this.patchFederated(fed, {
-        metadata: {
-          finalizers: [...(fed.metadata.finalizers ?? []), SYNC_FINALIZER],
-          resourceVersion: fed.metadata.resourceVersion,
-        },
+      const patched = await this.patchFederated(fed, {
+        metadata: { finalizers: [...(fed.metadata.finalizers ?? []), SYNC_FINALIZER], resourceVersion: fed.metadata.resourceVersion },
       });
-      return; // the update event brings us back with the finalizer in place
+      if (!patched) return; // gone, or changed meanwhile (re-queued)
+      fed = patched; // carry on in the same pass: no extra round through the queue
     }
 
     const clusters = this.shared.clusters.list();
@@ -214,6 +223,8 @@ export class TypeSyncer {
     const orphan = fed.metadata.annotations?.[ORPHAN_ANNOTATION] === 'true';
     const current = new Map<string, Work>();
 
+    // Render every cluster first (pure), then write the Works that differ, several at a time.
+    const writes: (() => Promise<void>)[] = [];
     for (const cluster of placed) {
       const r = renderForCluster(fed, this.targetType, cluster, overrideErrors);
       const existing = byCluster.get(cluster);
@@ -223,14 +234,12 @@ export class TypeSyncer {
         if (existing) current.set(cluster, existing);
         continue;
       }
-      const spec: Work['spec'] = {
-        cluster,
-        source,
-        manifest: r.object,
-        deletePolicy: orphan ? 'Orphan' : 'Delete',
-      };
-      current.set(cluster, await this.ensureWork(cluster, spec, existing));
+      const spec: Work['spec'] = { cluster, source, manifest: r.object, deletePolicy: orphan ? 'Orphan' : 'Delete' };
+      writes.push(async () => {
+        current.set(cluster, await this.ensureWork(cluster, spec, existing));
+      });
     }
+    await inParallel(writes, WORK_WRITE_CONCURRENCY);
     for (const w of works) {
       if (!placed.includes(w.spec.cluster) && !w.metadata.deletionTimestamp) await this.deleteWork(w);
     }
@@ -317,15 +326,15 @@ export class TypeSyncer {
     }
   }
 
-  private async patchFederated(fed: FederatedObject, patch: unknown): Promise<void> {
+  private async patchFederated(fed: FederatedObject, patch: unknown): Promise<FederatedObject | undefined> {
     const path = objectPath(this.federatedType, fed.metadata.namespace, String(fed.metadata.name));
     try {
-      await this.shared.client.patch(path, patch, 'merge');
+      return await this.shared.client.patch<FederatedObject>(path, patch, 'merge');
     } catch (e) {
-      if (isNotFound(e)) return;
+      if (isNotFound(e)) return undefined;
       if (isConflict(e)) {
         this.enqueue(fed);
-        return;
+        return undefined;
       }
       throw e;
     }
