@@ -3,7 +3,7 @@
  * commands). The secret half of a token is printed once, at creation, and never listed.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { validateLabels } from '../../apiserver/validation/object-meta.js';
 import type { KubeClient } from '../../controllers/runtime/client.js';
@@ -127,11 +127,10 @@ export function registerTokenCommands(program: Command): void {
     token
       .command('create')
       .description('Create a bootstrap token and print it (or the whole join command).')
-      .option(
-        '--ttl <duration>',
-        'how long the token is valid (e.g. 24h, 30m; 0 = never expires)',
-        parseDuration,
-        86400,
+      .addOption(
+        new Option('--ttl <duration>', 'how long the token is valid (e.g. 24h, 30m; 0 = never expires)')
+          .argParser(parseDuration)
+          .default(86400, '24h'),
       )
       .option(
         '--labels <k=v,...>',

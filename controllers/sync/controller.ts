@@ -182,20 +182,24 @@ export class SyncController {
     this.opts.log.info({ type: name }, 'sync loop stopped');
   }
 
+  private nsAgain = false;
+
+  /** Runs a cluster-namespace pass; a kick during a pass runs another right after it (none is lost). */
   private kickNamespaces(): void {
-    if (
-      this.nsRunning ||
-      !this.clusters.hasSynced() ||
-      !this.namespaces.hasSynced() ||
-      !this.works.hasSynced()
-    )
+    if (!this.clusters.hasSynced() || !this.namespaces.hasSynced() || !this.works.hasSynced()) return;
+    if (this.nsRunning) {
+      this.nsAgain = true;
       return;
+    }
     this.nsRunning = true;
+    this.nsAgain = false;
     void this.clusterNamespaces
       .reconcile()
       .catch((e: unknown) => this.opts.log.warn({ err: e }, 'cluster namespace pass failed; will retry'))
       .finally(() => {
         this.nsRunning = false;
+        if (this.nsAgain) this.kickNamespaces();
       });
   }
+
 }
