@@ -35,6 +35,21 @@ program
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .option('--no-controllers', 'serve the API only; run no federation controllers in this process')
   .option(
+    '--heartbeat-threshold <seconds>',
+    'agent heartbeat age after which a cluster is NotReady (default 40)',
+    positive,
+  )
+  .option(
+    '--require-acceptance',
+    'clusters joining need `edgefed clusters accept <name>` before they get a certificate',
+  )
+  .option(
+    '--agent-cert-days <days>',
+    'lifetime of agent client certificates (agents renew at about 75%)',
+    positive,
+    365,
+  )
+  .option(
     '--failover-grace <seconds>',
     'how long a cluster may be not Ready before its scheduled replicas move',
     positive,
@@ -57,6 +72,9 @@ program
       compactInterval: number;
       compactKeep: number;
       controllers: boolean;
+      heartbeatThreshold?: number;
+      requireAcceptance?: boolean;
+      agentCertDays: number;
       failoverGrace: number;
     }) => {
       const logger = createLogger(o.logLevel);
@@ -73,6 +91,9 @@ program
         logger,
         compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
         controllers: o.controllers,
+        heartbeatThresholdSeconds: o.heartbeatThreshold,
+        requireAcceptance: o.requireAcceptance ?? false,
+        agentCertDays: o.agentCertDays,
         failoverGraceSeconds: o.failoverGrace,
       });
       process.stdout.write(
@@ -92,14 +113,22 @@ program
 
 program
   .command('apiserver')
-  .description('Run a bare Kubernetes-compatible API server (no federation): a member-cluster stand-in, like envtest.')
+  .description(
+    'Run a bare Kubernetes-compatible API server (no federation): a member-cluster stand-in, like envtest.',
+  )
   .option('--data-dir <dir>', 'where the database, PKI and admin.kubeconfig live', '.data/apiserver')
   .option('--port <port>', 'HTTPS port (0 picks a free one)', port, 6444)
   .option('--bind <addr>', 'address to listen on', '127.0.0.1')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (o: { dataDir: string; port: number; bind: string; logLevel: string }) => {
     const logger = createLogger(o.logLevel, 'edgefed-apiserver');
-    const server = await startHub({ dataDir: resolve(o.dataDir), port: o.port, bind: o.bind, logger, bare: true });
+    const server = await startHub({
+      dataDir: resolve(o.dataDir),
+      port: o.port,
+      bind: o.bind,
+      logger,
+      bare: true,
+    });
     process.stdout.write(
       `edgefed apiserver is serving at ${server.url}\n  export KUBECONFIG=${server.kubeconfigPath}\n`,
     );

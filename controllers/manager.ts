@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from './runtime/client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { RuntimeLogger } from './runtime/log.js';
+import { ClusterHealthController } from './health/cluster-health.js';
 import { ReplicaSchedulingController } from './scheduling/controller.js';
 import { SyncController } from './sync/controller.js';
 import { HUB_NAMESPACE } from './types.js';
@@ -16,6 +17,8 @@ export interface ControllerManagerOptions {
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
   failoverGraceSeconds?: number;
+  /** Agent heartbeat age after which a cluster is NotReady (default 40 s, or $EDGEFED_HEARTBEAT_THRESHOLD). */
+  heartbeatThresholdSeconds?: number;
 }
 
 export const CONTROLLER_LEASE = 'edgefed-controller-manager';
@@ -27,7 +30,8 @@ export const CONTROLLER_LEASE = 'edgefed-controller-manager';
  */
 export class ControllerManager {
   private readonly elector: LeaderElector;
-  private running: { sync: SyncController; rsp: ReplicaSchedulingController } | undefined;
+  private running:
+    { sync: SyncController; rsp: ReplicaSchedulingController; health: ClusterHealthController } | undefined;
   private transition: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ControllerManagerOptions) {
@@ -75,9 +79,16 @@ export class ControllerManager {
       this.opts.log,
       this.opts.failoverGraceSeconds,
     );
+    const health = new ClusterHealthController({
+      kc: this.opts.kc,
+      client,
+      log: this.opts.log,
+      thresholdSeconds: this.opts.heartbeatThresholdSeconds,
+    });
     await sync.start();
     rsp.start();
-    this.running = { sync, rsp };
+    health.start();
+    this.running = { sync, rsp, health };
     this.opts.log.info({}, 'leading: federation controllers started');
   }
 
@@ -85,6 +96,7 @@ export class ControllerManager {
     const r = this.running;
     if (!r) return;
     this.running = undefined;
+    await r.health.stop();
     await r.rsp.stop();
     await r.sync.stop();
     this.opts.log.info({}, 'federation controllers stopped');

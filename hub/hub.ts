@@ -15,6 +15,10 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { packageRoot } from './package-root.js';
 import { ensurePki, type Pki } from './pki.js';
 import { registerTunnel } from './tunnel/index.js';
+import { KubeClient } from '../controllers/runtime/client.js';
+import { agentAuthorizer } from './join/agent-authorizer.js';
+import { KnownClusters } from './join/known-clusters.js';
+import { registerJoinRoutes } from './join/registration.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -32,6 +36,12 @@ export interface HubOptions {
   failoverGraceSeconds?: number;
   /** History compaction: how often, and how many recent revisions stay watchable. */
   compaction?: { intervalMs: number; keepRevisions: number };
+  /** Clusters that join wait for `edgefed clusters accept <name>` before they get a certificate. */
+  requireAcceptance?: boolean;
+  /** Lifetime of agent certificates (default 365 days). */
+  agentCertDays?: number;
+  /** A cluster whose agent heartbeat is older than this is NotReady (default 40 s). */
+  heartbeatThresholdSeconds?: number;
 }
 
 export interface RunningHub {
@@ -61,21 +71,55 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   if (opts.bind !== '0.0.0.0' && opts.bind !== '::' && isIP(opts.bind)) ips.push(opts.bind);
   const pki = await ensurePki(join(opts.dataDir, 'pki'), { dns: [...new Set(dns)], ips: [...new Set(ips)] });
   const store = new SqliteStore({ path: join(opts.dataDir, 'state.db') });
+  // Admin credentials for the join endpoints; loaded once the admin kubeconfig is written (after listen).
+  const adminKc = new KubeConfig();
+  // Joined clusters, for the agent authorizer (fails closed until its first list).
+  const known = new KnownClusters();
   const api = new ApiServer({
     store,
     tls: { key: pki.server.key, cert: pki.server.cert, clientCA: pki.ca.cert },
     authenticator: new UnionAuthenticator([new X509Authenticator(), new BearerTokenAuthenticator([])]),
     logger: log,
     compaction: opts.compaction,
+    authorizer: opts.bare
+      ? undefined
+      : agentAuthorizer(
+          (name) => known.has(name),
+          (name) => known.agentKey(name),
+        ),
   });
+  if (!opts.bare)
+    registerJoinRoutes(api.app, {
+      client: new KubeClient(adminKc, { fieldManager: 'edgefed-join' }),
+      ca: pki.ca,
+      caHash: pki.caHash,
+      requireAcceptance: opts.requireAcceptance ?? false,
+      certDays: opts.agentCertDays,
+      log: log.child({ component: 'join' }),
+    });
   // The hub→member tunnel (agents dial in; admins proxy to /clusters/<name>/proxy/...). Not on a bare API server.
-  if (!opts.bare) registerTunnel(api.app, { caCert: pki.ca.cert, log: log.child({ component: 'tunnel' }) });
+  if (!opts.bare) {
+    registerTunnel(api.app, {
+      caCert: pki.ca.cert,
+      log: log.child({ component: 'tunnel' }),
+      isClusterKnown: (name) => known.has(name),
+      agentKey: (name) => known.agentKey(name),
+    });
+  }
   await api.start();
   await ensureNamespaces(api, opts.bare ? BARE_NAMESPACES : SYSTEM_NAMESPACES);
   if (!opts.bare) {
     const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
-    await installCrds(api, manifests.filter((m) => m.kind === 'CustomResourceDefinition'), log);
-    await installDefaults(api, manifests.filter((m) => m.kind !== 'CustomResourceDefinition'), log);
+    await installCrds(
+      api,
+      manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
+      log,
+    );
+    await installDefaults(
+      api,
+      manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
+      log,
+    );
   }
   const port = await api.listen(opts.port, opts.bind);
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
@@ -89,6 +133,8 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     clientCert: pki.admin.cert,
     clientKey: pki.admin.key,
   });
+  adminKc.loadFromFile(kubeconfigPath);
+  if (!opts.bare) known.start(adminKc, log.child({ component: 'known-clusters' }));
   let manager: ControllerManager | undefined;
   if (opts.controllers !== false && !opts.bare) {
     const kc = new KubeConfig();
@@ -97,6 +143,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       kc,
       log: log.child({ component: 'controllers' }),
       failoverGraceSeconds: opts.failoverGraceSeconds,
+      heartbeatThresholdSeconds: opts.heartbeatThresholdSeconds,
     });
     manager.start();
   }
@@ -110,6 +157,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     kubeconfigPath,
     async close() {
       await manager?.stop();
+      await known.stop();
       await api.close();
       await store.close();
     },

@@ -59,7 +59,12 @@ const crdHooks: KindHooks = {
     defaultCustomResourceDefinition(obj);
     refuseBuiltinOverride(obj);
     const oldStatus = old.status as { storedVersions?: string[] } | undefined;
-    obj.status = crdStatus(ctx, obj, oldStatus?.storedVersions ?? [], old.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined);
+    obj.status = crdStatus(
+      ctx,
+      obj,
+      oldStatus?.storedVersions ?? [],
+      old.status as { conditions?: { type: string; lastTransitionTime?: string }[] } | undefined,
+    );
   },
 };
 
@@ -86,7 +91,8 @@ function crdStatus(
   const spec = (obj.spec ?? {}) as CrdSpec;
   const storage = spec.versions?.find((v) => v.storage)?.name;
   // The conditions never change once true: keep their times, so re-applying a CRD writes nothing.
-  const since = (type: string) => previous?.conditions?.find((c) => c.type === type)?.lastTransitionTime ?? rfc3339(ctx.now);
+  const since = (type: string) =>
+    previous?.conditions?.find((c) => c.type === type)?.lastTransitionTime ?? rfc3339(ctx.now);
   return {
     acceptedNames: spec.names ?? {},
     storedVersions: [...new Set([...stored, ...(storage ? [storage] : [])])],

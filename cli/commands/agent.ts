@@ -98,6 +98,12 @@ export function registerAgentCommands(program: Command): void {
     .option('--resync <duration>', 're-apply every cached Work this often', duration, 30_000)
     .option('--status-interval <duration>', 'refresh member statuses this often', duration, 5_000)
     .option(
+      '--heartbeat-interval <duration>',
+      'renew the heartbeat Lease on the hub this often',
+      duration,
+      10_000,
+    )
+    .option(
       '--workers <n>',
       'concurrent applies',
       (v) => {
@@ -115,6 +121,7 @@ export function registerAgentCommands(program: Command): void {
         inCluster?: boolean;
         resync: number;
         statusInterval: number;
+        heartbeatInterval: number;
         workers: number;
         logLevel: string;
       }) => {
@@ -126,6 +133,7 @@ export function registerAgentCommands(program: Command): void {
           member: loadMember(o),
           resyncMs: o.resync,
           statusIntervalMs: o.statusInterval,
+          heartbeatIntervalMs: o.heartbeatInterval,
           workers: o.workers,
           logger,
         });

@@ -34,6 +34,11 @@ export function registerControllersCommand(program: Command): void {
       seconds,
       60,
     )
+    .option(
+      '--heartbeat-threshold <seconds>',
+      'agent heartbeat age after which a cluster is NotReady (default 40)',
+      seconds,
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
     .action(
       async (o: {
@@ -43,6 +48,7 @@ export function registerControllersCommand(program: Command): void {
         renewDeadline: number;
         retryPeriod: number;
         failoverGrace: number;
+        heartbeatThreshold?: number;
         logLevel: string;
       }) => {
         const log = createLogger(o.logLevel, 'edgefed-controllers');
@@ -57,6 +63,7 @@ export function registerControllersCommand(program: Command): void {
           renewDeadlineSeconds: o.renewDeadline,
           retryPeriodSeconds: o.retryPeriod,
           failoverGraceSeconds: o.failoverGrace,
+          heartbeatThresholdSeconds: o.heartbeatThreshold,
         });
         manager.start();
         process.stdout.write(

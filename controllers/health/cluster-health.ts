@@ -17,7 +17,7 @@
  * pass retries against the fresh object.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ACCEPTED_ANNOTATION, HEARTBEAT_LEASE } from '../../agent/protocol.js';
+import { ACCEPTED_ANNOTATION, HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from '../../agent/protocol.js';
 import type { KubeClient, JsonPatchOp } from '../runtime/client.js';
 import { isNotFound } from '../runtime/errors.js';
 import { Informer } from '../runtime/informer.js';
@@ -234,6 +234,11 @@ export class ClusterHealthController {
     this.timer = setInterval(kick, this.checkIntervalMs);
     this.timer.unref();
     this.log.info({ thresholdSeconds: this.thresholdSeconds }, 'cluster health controller started');
+    if (this.thresholdSeconds <= HEARTBEAT_INTERVAL_SECONDS)
+      this.log.warn(
+        { thresholdSeconds: this.thresholdSeconds, heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS },
+        "heartbeat threshold is not above the agents' heartbeat interval: healthy clusters will flap NotReady",
+      );
   }
 
   async stop(): Promise<void> {

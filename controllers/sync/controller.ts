@@ -62,7 +62,14 @@ export class SyncController {
       works: this.works,
       federatedNamespaces: () => {
         if (!this.ftcs.hasSynced()) return 'pending';
-        const enabled = this.ftcs.list().some((f) => f.spec?.propagation === 'Enabled' && f.spec.targetType.kind === 'Namespace' && !f.spec.targetType.group);
+        const enabled = this.ftcs
+          .list()
+          .some(
+            (f) =>
+              f.spec?.propagation === 'Enabled' &&
+              f.spec.targetType.kind === 'Namespace' &&
+              !f.spec.targetType.group,
+          );
         if (!enabled) return undefined;
         const ns = [...this.syncers.values()].find((x) => x.isNamespaceType());
         return ns && ns.informer.hasSynced() ? ns.informer : 'pending';
@@ -98,7 +105,8 @@ export class SyncController {
       }
     });
     this.clusters.on('delete', clusterChanged);
-    for (const i of [this.clusters, this.works] as Informer<KubeObject>[]) i.on('synced', () => this.kickNamespaces());
+    for (const i of [this.clusters, this.works] as Informer<KubeObject>[])
+      i.on('synced', () => this.kickNamespaces());
     // A cluster namespace appearing unblocks the Works that could not be written into it yet.
     this.namespaces.on('add', () => {
       this.kickNamespaces();
@@ -201,5 +209,4 @@ export class SyncController {
         if (this.nsAgain) this.kickNamespaces();
       });
   }
-
 }

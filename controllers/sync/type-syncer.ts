@@ -185,7 +185,10 @@ export class TypeSyncer {
     if (fed.metadata.deletionTimestamp) return this.reconcileDeletion(fed, works);
     if (!(fed.metadata.finalizers ?? []).includes(SYNC_FINALIZER)) {
       const patched = await this.patchFederated(fed, {
-        metadata: { finalizers: [...(fed.metadata.finalizers ?? []), SYNC_FINALIZER], resourceVersion: fed.metadata.resourceVersion },
+        metadata: {
+          finalizers: [...(fed.metadata.finalizers ?? []), SYNC_FINALIZER],
+          resourceVersion: fed.metadata.resourceVersion,
+        },
       });
       if (!patched) return; // gone, or changed meanwhile (re-queued)
       fed = patched; // carry on in the same pass: no extra round through the queue
@@ -234,7 +237,12 @@ export class TypeSyncer {
         if (existing) current.set(cluster, existing);
         continue;
       }
-      const spec: Work['spec'] = { cluster, source, manifest: r.object, deletePolicy: orphan ? 'Orphan' : 'Delete' };
+      const spec: Work['spec'] = {
+        cluster,
+        source,
+        manifest: r.object,
+        deletePolicy: orphan ? 'Orphan' : 'Delete',
+      };
       writes.push(async () => {
         current.set(cluster, await this.ensureWork(cluster, spec, existing));
       });

@@ -52,17 +52,36 @@ export function agentMayDo(cluster: string, a: RequestAttributes): boolean {
 }
 
 /**
+ * Where an authenticator may put the sha256 (hex) of the client certificate's SPKI, so the
+ * authorizer can tell the certificate the cluster is bound to from an older one (rotated away, or
+ * from before an unjoin and re-join under the same name).
+ */
+export const AGENT_KEY_EXTRA = 'edgefed.io/agent-key-sha256';
+
+/**
  * Authorizer for agent identities (O=AGENT_GROUP, CN=AGENT_CN_PREFIX+<cluster>). Other users are
  * left to the rest of the chain (denied here). `isClusterKnown` must answer from a cache; it is
- * asked on every agent request.
+ * asked on every agent request. With `boundKey` (the cluster's AGENT_KEY_ANNOTATION) and an
+ * authenticator that reports the certificate's key in `extra[AGENT_KEY_EXTRA]`, a certificate for
+ * a key the cluster is no longer bound to is refused too.
  */
-export function agentAuthorizer(isClusterKnown: (name: string) => boolean): Authorizer {
+export function agentAuthorizer(
+  isClusterKnown: (name: string) => boolean,
+  boundKey?: (name: string) => string | undefined,
+): Authorizer {
   return {
     authorize(user: UserInfo, a: RequestAttributes): Decision {
       const cluster = agentCluster(user);
       if (!cluster) return DENY;
       if (!isClusterKnown(cluster))
         return { allowed: false, reason: `cluster "${cluster}" is not joined to this hub` };
+      const presented = user.extra?.[AGENT_KEY_EXTRA]?.[0];
+      const bound = presented !== undefined ? boundKey?.(cluster) : undefined;
+      if (presented !== undefined && bound !== undefined && presented !== bound)
+        return {
+          allowed: false,
+          reason: `cluster "${cluster}" is bound to another key; this certificate is no longer valid`,
+        };
       return agentMayDo(cluster, a) ? ALLOW : DENY;
     },
   };

@@ -14,7 +14,13 @@ export async function addCluster(
   const res = await request(hub, 'POST', KFC, {
     apiVersion: 'core.kubefed.io/v1beta1',
     kind: 'KubeFedCluster',
-    metadata: { name, namespace: 'kube-federation-system', labels },
+    metadata: {
+      name,
+      namespace: 'kube-federation-system',
+      labels,
+      // Health is set by hand here (setClusterReady), not from an agent heartbeat.
+      annotations: { 'edgefed.io/health': 'manual' },
+    },
     spec: { apiEndpoint: `https://${name}.invalid`, secretRef: { name } },
   });
   if (res.status !== 201) throw new Error(`create cluster ${name}: ${res.status} ${res.body}`);

@@ -247,6 +247,13 @@ describe('joining clusters (real hub: tokens, registration, agent identity, heal
     assert.equal((await cluster(hub, 'eu1')).metadata.annotations?.[AGENT_KEY_ANNOTATION], eu1.hash);
   });
 
+  it('clusters accept: says so for an accepted cluster, errors for an unknown one', () => {
+    assert.match(edgefedOk(hub, ['clusters', 'accept', 'eu1']), /already accepted/);
+    const r = edgefed(hub, ['clusters', 'accept', 'nosuch']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /cluster "nosuch" not found/);
+  });
+
   describe('refusals leave nothing behind', () => {
     it('refuses a wrong token (401)', async () => {
       const k = await agentKey();
@@ -537,12 +544,5 @@ describe('joining clusters (real hub: tokens, registration, agent identity, heal
       assert.equal(res.status, 200, res.body);
       assert.equal((await cluster(hub, 'eu1')).metadata.annotations?.[AGENT_KEY_ANNOTATION], k.hash);
     });
-  });
-
-  it('clusters accept: says so for an accepted cluster, errors for an unknown one', () => {
-    assert.match(edgefedOk(hub, ['clusters', 'accept', 'eu1']), /already accepted/);
-    const r = edgefed(hub, ['clusters', 'accept', 'nosuch']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /cluster "nosuch" not found/);
   });
 });

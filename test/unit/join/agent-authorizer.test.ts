@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AGENT_CN_PREFIX, AGENT_GROUP } from '../../../agent/protocol.js';
 import type { RequestAttributes } from '../../../apiserver/auth/authz.js';
-import { agentAuthorizer, agentCluster } from '../../../hub/join/agent-authorizer.js';
+import { AGENT_KEY_EXTRA, agentAuthorizer, agentCluster } from '../../../hub/join/agent-authorizer.js';
 
 const agent = (cluster: string) => ({
   name: `${AGENT_CN_PREFIX}${cluster}`,
@@ -136,5 +136,25 @@ describe('agent authorizer', () => {
     const a = agentAuthorizer((n) => (asked.push(n), true));
     await a.authorize(agent('eu1'), works('get', OTHER, 'w1'));
     assert.deepEqual(asked, ['eu1']);
+  });
+
+  it('refuses a certificate for a key the cluster is no longer bound to, when the key is known', async () => {
+    const a = agentAuthorizer(
+      (n) => known.has(n),
+      (n) => (n === 'eu1' ? 'new-key' : undefined),
+    );
+    const withKey = (key: string) => ({ ...agent('eu1'), extra: { [AGENT_KEY_EXTRA]: [key] } });
+    const attrs = works('get', OWN, 'w1');
+    assert.equal((await a.authorize(withKey('new-key'), attrs)).allowed, true);
+    const old = await a.authorize(withKey('old-key'), attrs);
+    assert.equal(old.allowed, false);
+    assert.match(old.reason ?? '', /another key/);
+    // No key reported by the authenticator, or none recorded (hand-registered): name and group decide.
+    assert.equal((await a.authorize(agent('eu1'), attrs)).allowed, true);
+    assert.equal(
+      (await a.authorize({ ...agent('us1'), extra: { [AGENT_KEY_EXTRA]: ['x'] } }, works('get', OTHER, 'w')))
+        .allowed,
+      true,
+    );
   });
 });
