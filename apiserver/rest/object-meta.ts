@@ -1,5 +1,4 @@
 import { randomUUID, randomInt } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { errors } from '../errors.js';
 import { builtinTraits } from '../registry/builtins.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
@@ -122,7 +121,7 @@ export function specChanged(old: KubeObject, obj: KubeObject, ignoreStatus: bool
     const { metadata: _m, status: s, apiVersion: _a, kind: _k, ...rest } = o;
     return ignoreStatus ? rest : { ...rest, status: s };
   };
-  return !isDeepStrictEqual(strip(old), strip(obj));
+  return !jsonEqual(strip(old), strip(obj));
 }
 
 /** Equal apart from managedFields bookkeeping: such a write is skipped (no new resourceVersion). */
@@ -131,7 +130,22 @@ export function sameObject(a: KubeObject, b: KubeObject): boolean {
     const { managedFields: _mf, resourceVersion: _rv, ...meta } = o.metadata;
     return { ...o, metadata: meta };
   };
-  return isDeepStrictEqual(strip(a), strip(b));
+  return jsonEqual(strip(a), strip(b));
+}
+
+/** Equality as JSON sees it: a property holding undefined is the same as no property (it is never stored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
+  const ak = keys(ao);
+  const bk = keys(bo);
+  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
 export function clone<T>(v: T): T {
