@@ -13,6 +13,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocket } from 'ws';
 import { AGENT_CN_PREFIX, AGENT_GROUP, TUNNEL_PATH } from '../../agent/protocol.js';
 import { issue } from '../../hub/pki.js';
+import { addCluster } from '../helpers/federation.js';
 import {
   ROOT,
   cleanup,
@@ -143,6 +144,8 @@ describe('tunnel: hub → member through the agent', function () {
     writeFileSync(join(dir, 'ca.crt'), agentTls.ca);
     writeFileSync(join(dir, 'agent.crt'), agentTls.cert);
     writeFileSync(join(dir, 'agent.key'), agentTls.key, { mode: 0o600 });
+    // Only clusters joined to the hub may open a tunnel: register c1 as a join would.
+    await addCluster(hub, 'c1');
     tunnel = start();
     await waitFor('tunnel connected', () => tunnel?.connected(), 15_000);
     viaHub = join(dir, 'c1.kubeconfig');
