@@ -4,6 +4,7 @@
  * .status, e.g. readyReplicas for the READY column) — plus an Applied condition for `kubectl get works`.
  */
 import type { ClusterPropagationStatus, Condition, WorkStatus } from '../controllers/types.js';
+import { jsonEqual } from '../apiserver/json-equal.js';
 
 export const APPLIED_CONDITION = 'Applied';
 
@@ -51,22 +52,8 @@ export function buildWorkStatus(input: StatusInput): WorkStatus {
   return status;
 }
 
-/** Deep equality with JSON semantics (keys with undefined values are absent). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => jsonEqual(v, b[i]));
-  }
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
-  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
-}
-
 export function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
+
+export { jsonEqual };

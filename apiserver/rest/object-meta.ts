@@ -1,5 +1,6 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import { errors } from '../errors.js';
+import { jsonEqual } from '../json-equal.js';
 import { builtinTraits } from '../registry/builtins.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
 import type { KubeObject } from '../types.js';
@@ -133,21 +134,8 @@ export function sameObject(a: KubeObject, b: KubeObject): boolean {
   return jsonEqual(strip(a), strip(b));
 }
 
-/** Equality as JSON sees it: a property holding undefined is the same as no property (it is never stored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
-  const ak = keys(ao);
-  const bk = keys(bo);
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
-}
-
 export function clone<T>(v: T): T {
   return structuredClone(v);
 }
+
+export { jsonEqual };

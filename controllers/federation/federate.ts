@@ -4,20 +4,7 @@
 import type { KubeObject } from '../../apiserver/types.js';
 import type { FederatedObject, Placement, TypeRef } from '../types.js';
 import { federatedTypeFor } from './crd-gen.js';
-
-/** Server-set metadata that must not travel in a template (kubefed's list, plus newer fields). */
-const SYSTEM_METADATA_FIELDS = [
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-  'ownerReferences',
-  'finalizers',
-];
+import { SERVER_OWNED_METADATA } from '../sync/render.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -29,7 +16,7 @@ function isObj(v: unknown): v is Obj {
 
 function stripMetadata(meta: unknown): void {
   if (!isObj(meta)) return;
-  for (const f of SYSTEM_METADATA_FIELDS) delete meta[f];
+  for (const f of SERVER_OWNED_METADATA) delete meta[f];
   if (isObj(meta.annotations)) {
     delete meta.annotations[LAST_APPLIED];
     if (Object.keys(meta.annotations).length === 0) delete meta.annotations;

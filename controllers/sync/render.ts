@@ -27,7 +27,7 @@ export const FORBIDDEN_OVERRIDE_PATHS: readonly string[] = [
 ];
 
 /** Metadata the member's API server owns; never sent from the template. */
-const SERVER_OWNED_METADATA: readonly string[] = [
+export const SERVER_OWNED_METADATA: readonly string[] = [
   'uid',
   'resourceVersion',
   'generation',

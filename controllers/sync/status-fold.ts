@@ -14,6 +14,7 @@ import {
   type Work,
 } from '../types.js';
 import { compareStrings } from './placement.js';
+import { jsonEqual } from '../../apiserver/json-equal.js';
 
 export const PROPAGATION_CONDITION = 'Propagation';
 
@@ -193,21 +194,6 @@ function readySummary(placed: string[], works: Map<string, Work>): string | unde
 /** Deep equality with JSON semantics (what the API stores): keys with undefined values are absent. */
 export function statusEqual(a: FederatedStatus | undefined, b: FederatedStatus | undefined): boolean {
   return jsonEqual(a, b);
-}
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => jsonEqual(v, b[i]));
-  }
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
-  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
