@@ -165,6 +165,7 @@ registerControllersCommand(program);
 (await import('./commands/agent.js')).registerAgentCommands(program);
 (await import('./commands/clusters.js')).registerJoinCommands(program);
 (await import('./commands/kubeconfig.js')).registerKubeconfigCommand(program);
+(await import('./commands/join.js')).registerPushJoinCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`edgefed: ${(e as Error).message}\n`);

@@ -147,6 +147,18 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     });
     manager.start();
   }
+  // Push mode (`edgefed join`): the hub runs the agents of clusters it can reach; its own Lease
+  // (edgefed-push-supervisor) keeps them in one hub process. See hub/push/supervisor.ts.
+  const push = opts.bare
+    ? undefined
+    : new (await import('./push/supervisor.js')).PushSupervisor({
+        kc: adminKc,
+        dataDir: opts.dataDir,
+        hubUrl: url,
+        caHash: pki.caHash,
+        log,
+      });
+  push?.start();
   log.info({ url, kubeconfig: kubeconfigPath }, 'hub is serving');
   return {
     api,
@@ -156,6 +168,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     url,
     kubeconfigPath,
     async close() {
+      await push?.stop();
       await manager?.stop();
       await known.stop();
       await api.close();

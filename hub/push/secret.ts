@@ -118,7 +118,11 @@ export function selfContainedKubeconfig(kc: KubeConfig): string {
   };
   const u: User = {
     name: user.name,
-    ...(user.certData ? { certData: user.certData } : user.certFile ? { certData: fileB64(user.certFile) } : {}),
+    ...(user.certData
+      ? { certData: user.certData }
+      : user.certFile
+        ? { certData: fileB64(user.certFile) }
+        : {}),
     ...(user.keyData ? { keyData: user.keyData } : user.keyFile ? { keyData: fileB64(user.keyFile) } : {}),
     ...(user.token ? { token: user.token } : {}),
     ...(user.username ? { username: user.username } : {}),
@@ -129,7 +133,14 @@ export function selfContainedKubeconfig(kc: KubeConfig): string {
   out.loadFromOptions({
     clusters: [c],
     users: [u],
-    contexts: [{ name: ctx.name, cluster: c.name, user: u.name, ...(ctx.namespace ? { namespace: ctx.namespace } : {}) }],
+    contexts: [
+      {
+        name: ctx.name,
+        cluster: c.name,
+        user: u.name,
+        ...(ctx.namespace ? { namespace: ctx.namespace } : {}),
+      },
+    ],
     currentContext: ctx.name,
   });
   return out.exportConfig();
