@@ -133,7 +133,9 @@ async function unjoin(hub: HubConnection, name: string, wait: boolean): Promise<
   out(
     `  - objects already on the member cluster are left as they are (its agent can no longer reach the hub);`,
   );
-  out(`  - to join it again: edgefed token create --print-join-command, then run the join on the cluster.`);
+  out(
+    `  - to join it again: edgefed token create --print-join-command (agent at the site), or edgefed join <name> --kubeconfig F (push mode).`,
+  );
   if (!wait) return;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
