@@ -10,6 +10,7 @@ import {
   type FederatedObject,
   type KubeFedCluster,
   type ReplicaSchedulingPreference,
+  placementFingerprint,
 } from '../types.js';
 import {
   REPLICAS_PATH,
@@ -54,7 +55,9 @@ export class ReplicaSchedulingController {
     this.rsps.on('update', enqueue);
     const all = () => this.rsps.list().forEach(enqueue);
     this.clusters.on('add', all);
-    this.clusters.on('update', all);
+    this.clusters.on('update', (c, old) => {
+      if (placementFingerprint(c) !== placementFingerprint(old)) all();
+    });
     this.clusters.on('delete', all);
   }
 

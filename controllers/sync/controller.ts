@@ -8,6 +8,7 @@ import {
   type FederatedTypeConfig,
   type KubeFedCluster,
   type Work,
+  placementFingerprint,
 } from '../types.js';
 import { CLUSTER_LABEL, ClusterNamespaces } from './cluster-namespaces.js';
 import { TypeSyncer, WORK_SOURCE_INDEX, sourceKey, type SyncShared } from './type-syncer.js';
@@ -97,12 +98,7 @@ export class SyncController {
     };
     this.clusters.on('add', clusterChanged);
     this.clusters.on('update', (c, old) => {
-      if (
-        JSON.stringify(c.metadata.labels) !== JSON.stringify(old.metadata.labels) ||
-        JSON.stringify(c.status) !== JSON.stringify(old.status)
-      ) {
-        clusterChanged();
-      }
+      if (placementFingerprint(c) !== placementFingerprint(old)) clusterChanged();
     });
     this.clusters.on('delete', clusterChanged);
     for (const i of [this.clusters, this.works] as Informer<KubeObject>[])
