@@ -61,6 +61,8 @@ import {
   sleep,
   tempDir,
   type Tls,
+  waitForServing,
+  guardBench,
 } from './lib.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -195,25 +197,7 @@ async function spawnProc(
   };
   liveProcs.add(p);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(
-        () => reject(new Error(`${command} did not start in ${timeoutMs} ms:\n${stderr}`)),
-        timeoutMs,
-      );
-      proc.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /serving at (https:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${command} exited with ${code} before serving:\n${stderr}`));
-      });
-    });
+    const url = await waitForServing(proc, command, () => stderr, timeoutMs);
     const u = new URL(url);
     if (u.hostname !== '127.0.0.1') throw new Error(`${command} serves at ${url}, not on 127.0.0.1`);
     p.url = u;
@@ -1043,7 +1027,6 @@ async function main(): Promise<void> {
   const benchStart = performance.now();
   const hardDeadline = benchStart + HARD_LIMIT_MS;
   const loadStart = loadavg()[0];
-  let aborted = false;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
@@ -1051,19 +1034,7 @@ async function main(): Promise<void> {
       for (const d of tempDirs) removeDir(d);
     })());
   process.once('exit', killAllSync);
-  const watchdog = setTimeout(() => {
-    aborted = true;
-    process.stderr.write(`bench: hard limit of ${HARD_LIMIT_MS / 1000} s reached, aborting\n`);
-    void cleanup().finally(() => process.exit(2));
-  }, HARD_LIMIT_MS);
-  watchdog.unref();
-  const onSignal = (): void => {
-    aborted = true;
-    process.stderr.write('bench: interrupted, stopping the hubs and removing temp dirs\n');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const guard = guardBench(HARD_LIMIT_MS, cleanup);
 
   const fdLimit = openFilesLimit();
   const notes: string[] = [];
@@ -1116,15 +1087,15 @@ async function main(): Promise<void> {
     process.stdout.write(out.join('\n'));
     if (!pass) process.exitCode = 1;
   } catch (e) {
-    if (!aborted) {
+    if (!guard.aborted()) {
       process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       for (const p of liveProcs)
         process.stderr.write(`process ${p.pid} log tail:\n${p.logs().slice(-4_000)}\n`);
     }
     process.exitCode = 1;
   } finally {
-    clearTimeout(watchdog);
-    if (!aborted) await cleanup();
+    guard.done();
+    if (!guard.aborted()) await cleanup();
   }
 }
 

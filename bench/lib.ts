@@ -82,25 +82,7 @@ export async function startHub(dataDir: string, timeoutMs = 30_000): Promise<Hub
   };
   let url: string;
   try {
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(
-        () => reject(new Error(`hub did not start in ${timeoutMs} ms:\n${stderr}`)),
-        timeoutMs,
-      );
-      proc.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /serving at (https:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`hub exited with ${code} before serving:\n${stderr}`));
-      });
-    });
+    url = await waitForServing(proc, 'hub', () => stderr, timeoutMs);
   } catch (e) {
     await stop();
     throw e;
@@ -360,4 +342,60 @@ export function machine(): { cpu: string; ram: string } {
     cpu: `${list[0]?.model.trim() ?? 'unknown'} x ${list.length}`,
     ram: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
   };
+}
+
+/**
+ * Resolves with the URL a spawned `edgefed hub|apiserver` prints once it serves; rejects if it
+ * exits first or takes longer than `timeoutMs`. `stderr()` supplies its logs for the error.
+ */
+export function waitForServing(
+  proc: ChildProcess,
+  what: string,
+  stderr: () => string,
+  timeoutMs: number,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start in ${timeoutMs} ms:\n${stderr()}`)),
+      timeoutMs,
+    );
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving at (https:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before serving:\n${stderr()}`));
+    });
+  });
+}
+
+/**
+ * Every bench stops by itself: after `limitMs`, or on SIGINT/SIGTERM, it runs `cleanup` (stop
+ * processes, remove temp dirs) and exits. `aborted()` tells loops to give up early.
+ */
+export function guardBench(
+  limitMs: number,
+  cleanup: () => Promise<void>,
+): { aborted: () => boolean; done: () => void } {
+  let aborted = false;
+  const watchdog = setTimeout(() => {
+    aborted = true;
+    process.stderr.write(`bench: hard limit of ${limitMs / 1000} s reached, aborting\n`);
+    void cleanup().finally(() => process.exit(2));
+  }, limitMs);
+  watchdog.unref();
+  const onSignal = (): void => {
+    aborted = true;
+    process.stderr.write('bench: interrupted, stopping the processes and removing temp dirs\n');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { aborted: () => aborted, done: () => clearTimeout(watchdog) };
 }

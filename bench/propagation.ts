@@ -36,6 +36,8 @@ import {
   tempDir,
   type Hub,
   type WatchEvent,
+  waitForServing,
+  guardBench,
 } from './lib.js';
 
 const SIZES = {
@@ -145,25 +147,7 @@ async function spawnHub(dataDir: string, extraArgs: string[], timeoutMs = 60_000
   };
   liveHubs.add(hub);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(
-        () => reject(new Error(`hub did not start in ${timeoutMs} ms:\n${stderr}`)),
-        timeoutMs,
-      );
-      proc.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /serving at (https:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`hub exited with ${code} before serving:\n${stderr}`));
-      });
-    });
+    const url = await waitForServing(proc, 'hub', () => stderr, timeoutMs);
     const host = new URL(url);
     if (host.hostname !== '127.0.0.1') throw new Error(`hub serves at ${url}, not on 127.0.0.1`);
     hub.url = host;
@@ -881,7 +865,6 @@ async function main(): Promise<void> {
   const hardDeadline = benchStart + HARD_LIMIT_MS;
   const loadStart = loadavg()[0];
   const phases = new Set((process.env.BENCH_PHASES ?? 'latency,cold').split(',').map((s) => s.trim()));
-  let aborted = false;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
@@ -889,19 +872,7 @@ async function main(): Promise<void> {
       for (const d of tempDirs) removeDir(d);
     })());
   process.once('exit', killAllSync);
-  const watchdog = setTimeout(() => {
-    aborted = true;
-    process.stderr.write(`bench: hard limit of ${HARD_LIMIT_MS / 1000} s reached, aborting\n`);
-    void cleanup().finally(() => process.exit(2));
-  }, HARD_LIMIT_MS);
-  watchdog.unref();
-  const onSignal = (): void => {
-    aborted = true;
-    process.stderr.write('bench: interrupted, stopping the hubs and removing temp dirs\n');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const guard = guardBench(HARD_LIMIT_MS, cleanup);
 
   try {
     const cond = conditions();
@@ -980,14 +951,14 @@ async function main(): Promise<void> {
     process.stdout.write(out.join('\n'));
     if (!pass) process.exitCode = 1;
   } catch (e) {
-    if (!aborted) {
+    if (!guard.aborted()) {
       process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       for (const h of liveHubs) process.stderr.write(`hub ${h.pid} log tail:\n${h.logs().slice(-4_000)}\n`);
     }
     process.exitCode = 1;
   } finally {
-    clearTimeout(watchdog);
-    if (!aborted) await cleanup();
+    guard.done();
+    if (!guard.aborted()) await cleanup();
   }
 }
 
