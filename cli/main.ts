@@ -137,35 +137,13 @@ program
     process.once('SIGTERM', stop);
   });
 
-program
-  .command('up')
-  .description('Run a hub for trying edgefed out (what `npm start` runs).')
-  .option('--data-dir <dir>', 'state directory', '.data/hub')
-  .option('--port <port>', 'HTTPS port', port, 6443)
-  .action(async (o: { dataDir: string; port: number }) => {
-    const logger = createLogger('warn');
-    process.stdout.write('Starting the edgefed hub...\n');
-    const hub = await startHub({ dataDir: resolve(o.dataDir), port: o.port, bind: '127.0.0.1', logger });
-    process.stdout.write(
-      `\nedgefed hub is up at ${hub.url}\n\n` +
-        `Try:\n` +
-        `  export KUBECONFIG=${hub.kubeconfigPath}\n` +
-        `  kubectl apply -f examples/clusters.yaml\n` +
-        `  kubectl apply -f examples/federated-deployment.yaml\n` +
-        `  kubectl get federateddeployments -n demo\n` +
-        `  kubectl get works -A\n\n` +
-        `Press Ctrl-C to stop.\n`,
-    );
-    process.once('SIGINT', () => void hub.close().then(() => process.exit(0)));
-    process.once('SIGTERM', () => void hub.close().then(() => process.exit(0)));
-  });
-
 registerFederationCommands(program);
 registerControllersCommand(program);
 (await import('./commands/agent.js')).registerAgentCommands(program);
 (await import('./commands/clusters.js')).registerJoinCommands(program);
 (await import('./commands/kubeconfig.js')).registerKubeconfigCommand(program);
 (await import('./commands/join.js')).registerPushJoinCommand(program);
+(await import('./commands/up.js')).registerUpCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`edgefed: ${(e as Error).message}\n`);
