@@ -42,6 +42,8 @@ export interface HubOptions {
   agentCertDays?: number;
   /** A cluster whose agent heartbeat is older than this is NotReady (default 40 s). */
   heartbeatThresholdSeconds?: number;
+  /** Cluster name in the written admin.kubeconfig (default `edgefed`). */
+  clusterName?: string;
 }
 
 export interface RunningHub {
@@ -128,7 +130,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   writeKubeconfig(kubeconfigPath, {
     server: url,
     caCert: pki.ca.cert,
-    clusterName: 'edgefed',
+    clusterName: opts.clusterName ?? 'edgefed',
     userName: 'edgefed-admin',
     clientCert: pki.admin.cert,
     clientKey: pki.admin.key,

@@ -32,6 +32,7 @@ import { ResourceRegistry } from '../registry/registry.js';
 import { newContext, type RequestContext, type UserInfo } from '../rest/context.js';
 import { ObjectStorage } from '../rest/storage.js';
 import type { Store } from '../storage/store.js';
+import { connectKey, type ConnectHandler } from './connect.js';
 import { CrdRegistrar } from './crd-registrar.js';
 import { LifecycleWorker } from './lifecycle.js';
 import { ApiMetrics } from './metrics.js';
@@ -79,6 +80,7 @@ export class ApiServer {
   private readonly crds: CrdRegistrar;
   private readonly lifecycle: LifecycleWorker;
   private readonly watchClosers = new Set<() => void>();
+  private readonly connectHandlers = new Map<string, ConnectHandler>();
   private readonly authorizer: Authorizer;
   private compactTimer: NodeJS.Timeout | undefined;
   private ready = false;
@@ -114,6 +116,14 @@ export class ApiServer {
       forceCloseConnections: true,
     });
     this.setup();
+  }
+
+  /**
+   * Serve a connect subresource (e.g. core `pods` `log`) from a provider such as the edge node
+   * runtime. Without one, the subresource is 404 as before.
+   */
+  registerConnect(group: string, resource: string, subresource: string, handler: ConnectHandler): void {
+    this.connectHandlers.set(connectKey(group, resource, subresource), handler);
   }
 
   async start(): Promise<void> {
@@ -246,6 +256,7 @@ export class ApiServer {
       authorizer: this.authorizer,
       metrics: this.metrics,
       watchClosers: this.watchClosers,
+      connect: this.connectHandlers,
     };
     reply.header('Audit-Id', req.id);
     req.edgefedWarnings = ctx.warnings;

@@ -16,6 +16,7 @@ import { send, shapeList, shapeObject } from './encode.js';
 import type { ApiMetrics } from './metrics.js';
 import { scaleOf, applyScale } from './scale.js';
 import { decodeKubeProtobuf } from '../protobuf/index.js';
+import { connectKey, serveConnect, type ConnectHandler } from './connect.js';
 
 type ResourcePath = Extract<ApiPath, { kind: 'resource' }>;
 
@@ -26,6 +27,8 @@ export interface ResourceDeps {
   metrics: ApiMetrics;
   /** Closes open watches on shutdown. */
   watchClosers: Set<() => void>;
+  /** Connect subresources (pods/log) by connectKey(). */
+  connect: ReadonlyMap<string, ConnectHandler>;
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -114,6 +117,11 @@ export async function handleResource(
   const ns = info.namespaced ? p.namespace : undefined;
   if (info.namespaced && ns === undefined && !['list', 'watch', 'deletecollection'].includes(verb))
     throw errors.notFoundPath();
+  const connect = p.subresource
+    ? deps.connect.get(connectKey(info.group, info.resource, p.subresource))
+    : undefined;
+  if (connect && p.name !== undefined)
+    return handleConnect(deps, connect, req, reply, { ...p, name: p.name }, info, version, ns, ctx, q);
   if (p.subresource && !['status', 'scale'].includes(p.subresource)) throw errors.notFoundPath();
   if (p.subresource === 'status' && !version.subresources.status) throw errors.notFoundPath();
   if (p.subresource === 'scale' && !version.subresources.scale) throw errors.notFoundPath();
@@ -384,4 +392,40 @@ async function serveWatch(
     sink.send('ERROR', status as unknown as KubeObject);
     close();
   }
+}
+
+async function handleConnect(
+  deps: ResourceDeps,
+  handler: ConnectHandler,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  p: ResourcePath & { name: string },
+  info: ResourceInfo,
+  version: ResourceVersion,
+  ns: string | undefined,
+  ctx: RequestContext,
+  q: URLSearchParams,
+): Promise<FastifyReply> {
+  // kube-apiserver serves pods/log on GET only; exec/attach need an upgrade we do not speak here.
+  if (req.method !== 'GET')
+    throw errors.methodNotAllowed(`${req.method} is not supported on ${p.subresource}`);
+  const attrs = {
+    verb: 'get',
+    resourceRequest: true,
+    group: info.group,
+    version: version.name,
+    resource: info.resource,
+    subresource: p.subresource,
+    namespace: ns,
+    name: p.name,
+    path: req.url.split('?')[0],
+  };
+  const decision = await deps.authorizer.authorize(ctx.user, attrs);
+  if (!decision.allowed)
+    throw errors.forbidden(forbiddenMessage(ctx.user, attrs), {
+      name: p.name,
+      group: info.group,
+      kind: info.resource,
+    });
+  return serveConnect(handler, req, reply, { namespace: ns, name: p.name, query: q, user: ctx.user });
 }

@@ -14,6 +14,8 @@ import { validateJoinArgs } from '../../agent/join/args.js';
 import { joinHub } from '../../agent/join/join.js';
 import { KubeClient } from '../../controllers/runtime/client.js';
 import { createLogger } from '../../hub/logger.js';
+import { startEdgeAgent } from '../../agent/edge/edge-agent.js';
+import { engineEndpoint, openEngine } from '../../agent/edge/engine/select.js';
 
 function duration(v: string): number {
   try {
@@ -93,8 +95,37 @@ export function registerAgentCommands(program: Command): void {
     .command('run')
     .description("Run the agent: apply this cluster's Works to the member, report status and heartbeats.")
     .requiredOption('--data-dir <dir>', 'the directory `agent join` wrote')
-    .option('--kubeconfig <file>', 'kubeconfig of the member cluster')
+    .option('--kubeconfig <file>', 'kubeconfig of the member cluster (runtime kubernetes)')
     .option('--in-cluster', "use the pod's service account (the agent runs inside the member)")
+    .option(
+      '--runtime <runtime>',
+      'kubernetes: apply into a member cluster; edge: run the workloads here, in containers (no Kubernetes)',
+      'kubernetes',
+    )
+    .option(
+      '--engine <endpoint>',
+      'edge runtime: unix:///path/to/docker-or-podman.sock, or simulated (default: $DOCKER_HOST, then the podman and docker sockets)',
+    )
+    .option(
+      '--node-ip <addr>',
+      "edge runtime: this site's address for Services and DNS (default: first non-loopback IPv4)",
+    )
+    .option(
+      '--site-port <port>',
+      'edge runtime: port of the local site API on 127.0.0.1 (default: as last time, else free)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535)
+          throw new InvalidArgumentError('must be a port number');
+        return n;
+      },
+    )
+    .option(
+      '--crash-backoff <duration>',
+      'edge runtime: first crash-loop back-off (doubles up to 5m, as kubelet)',
+      duration,
+      10_000,
+    )
     .option('--resync <duration>', 're-apply every cached Work this often', duration, 30_000)
     .option('--status-interval <duration>', 'refresh member statuses this often', duration, 5_000)
     .option(
@@ -124,10 +155,49 @@ export function registerAgentCommands(program: Command): void {
         heartbeatInterval: number;
         workers: number;
         logLevel: string;
+        runtime: string;
+        engine?: string;
+        nodeIp?: string;
+        sitePort?: number;
+        crashBackoff: number;
       }) => {
         if (o.kubeconfig && o.inCluster)
           throw new Error('give either --kubeconfig or --in-cluster, not both');
+        if (o.runtime !== 'kubernetes' && o.runtime !== 'edge')
+          throw new Error(`--runtime ${o.runtime}: expected kubernetes or edge`);
         const logger = createLogger(o.logLevel, 'edgefed-agent');
+        if (o.runtime === 'edge') {
+          if (o.kubeconfig || o.inCluster)
+            throw new Error('--runtime edge runs its own site API: drop --kubeconfig/--in-cluster');
+          const endpoint = engineEndpoint(o.engine);
+          const engine = openEngine(endpoint);
+          const info = await engine.info();
+          const edge = await startEdgeAgent({
+            dataDir: resolve(o.dataDir),
+            engine,
+            nodeIp: o.nodeIp,
+            sitePort: o.sitePort,
+            crashBackoff: { baseMs: o.crashBackoff, maxMs: Math.max(o.crashBackoff, 300_000) },
+            resyncMs: o.resync,
+            statusIntervalMs: o.statusInterval,
+            heartbeatIntervalMs: o.heartbeatInterval,
+            workers: o.workers,
+            logger,
+          });
+          process.stdout.write(
+            `edgefed agent is running edge site ${edge.agent.config.cluster} (hub ${edge.agent.config.hub}) ` +
+              `with ${info.name} ${info.version}\n` +
+              `  site API: ${edge.site.url}\n` +
+              `  kubectl --kubeconfig ${edge.site.kubeconfigPath} get pods -A\n`,
+          );
+          const stopEdge = (sig: string): void => {
+            logger.info({ signal: sig }, 'shutting down (containers keep running)');
+            void edge.stop().then(() => process.exit(0));
+          };
+          process.once('SIGINT', () => stopEdge('SIGINT'));
+          process.once('SIGTERM', () => stopEdge('SIGTERM'));
+          return;
+        }
         const running = await startAgent({
           dataDir: resolve(o.dataDir),
           member: loadMember(o),

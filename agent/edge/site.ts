@@ -1,0 +1,124 @@
+/**
+ * An edge site with no Kubernetes: the apiserver library as the site's local Kubernetes API
+ * (SQLite under <agent data dir>/site, on 127.0.0.1, with its own admin kubeconfig so `kubectl`
+ * works at the site even offline), the workload controllers kube-controller-manager would run, and
+ * the node runtime that runs pods as containers. The agent then treats it like any member cluster:
+ * Works are applied to this API, statuses come back from it, the tunnel proxies to it.
+ *
+ * Everything the site must keep doing while the hub is away lives here, in local state: the API's
+ * SQLite file and the engine's containers. Nothing in it depends on the hub being reachable.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { startHub, type RunningHub } from '../../hub/hub.js';
+import { startSiteControllers } from './controllers/index.js';
+import type { ContainerEngine } from './engine/engine.js';
+import { NodeRuntime } from './node/node-runtime.js';
+import { podLogHandler } from './pod-logs.js';
+
+export interface EdgeSiteOptions {
+  /** The agent's data dir; the site keeps its state in `<dataDir>/site`. */
+  dataDir: string;
+  engine: ContainerEngine;
+  /** The node's name (the cluster name: several sites may share one engine). */
+  nodeName: string;
+  /** Where the site's services are reached (Service status, DNS). */
+  nodeIp: string;
+  logger: Logger;
+  /** Site API port; default: the one used last time, else a free one. */
+  port?: number;
+  /** Crash-loop back-off (kubelet's 10 s → 5 min by default). */
+  crashBackoff?: { baseMs: number; maxMs: number };
+  /** Engine poll interval of the node runtime (default 2 s). */
+  syncIntervalMs?: number;
+}
+
+export interface EdgeSite {
+  /** The site's own admin kubeconfig (`kubectl --kubeconfig` at the site). */
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  url: string;
+  api: RunningHub;
+  runtime: NodeRuntime;
+  stop(): Promise<void>;
+}
+
+export function siteDir(agentDataDir: string): string {
+  return join(agentDataDir, 'site');
+}
+
+function rememberedPort(dir: string): number {
+  const f = join(dir, 'port');
+  if (!existsSync(f)) return 0;
+  const n = Number(readFileSync(f, 'utf8').trim());
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : 0;
+}
+
+async function startSiteApi(dir: string, port: number | undefined, logger: Logger): Promise<RunningHub> {
+  const wanted = port ?? rememberedPort(dir);
+  const start = (p: number) =>
+    startHub({ dataDir: dir, port: p, bind: '127.0.0.1', logger, bare: true, clusterName: 'edgefed-site' });
+  let api: RunningHub;
+  try {
+    api = await start(wanted);
+  } catch (e) {
+    // The port we used last time is taken (another process): any port will do; the kubeconfig follows.
+    if (port !== undefined || wanted === 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    logger.warn({ port: wanted }, 'site API port in use; picking another');
+    api = await start(0);
+  }
+  writeFileSync(join(dir, 'port'), `${api.port}\n`);
+  return api;
+}
+
+export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
+  const dir = siteDir(opts.dataDir);
+  const log = opts.logger;
+  const api = await startSiteApi(dir, opts.port, log.child({ component: 'site-api' }));
+  const kc = new KubeConfig();
+  kc.loadFromFile(api.kubeconfigPath);
+  const runtime = new NodeRuntime({
+    kc,
+    engine: opts.engine,
+    nodeName: opts.nodeName,
+    nodeIp: opts.nodeIp,
+    dataDir: dir,
+    log: log.child({ component: 'node' }),
+    crashBackoff: opts.crashBackoff,
+    syncIntervalMs: opts.syncIntervalMs,
+  });
+  api.api.registerConnect('', 'pods', 'log', podLogHandler(runtime));
+  const controllers = startSiteControllers({
+    kc,
+    nodeName: opts.nodeName,
+    nodeIp: opts.nodeIp,
+    log: log.child({ component: 'site-controllers' }),
+  });
+  try {
+    await runtime.start();
+    await controllers.ready();
+  } catch (e) {
+    await Promise.allSettled([controllers.stop(), runtime.stop()]);
+    await api.close();
+    throw e;
+  }
+  log.info({ node: opts.nodeName, nodeIp: opts.nodeIp, api: api.url }, 'edge site running');
+  let stopped: Promise<void> | undefined;
+  return {
+    kubeconfigPath: api.kubeconfigPath,
+    kubeConfig: kc,
+    url: api.url,
+    api,
+    runtime,
+    stop() {
+      // Containers keep running: an agent restart (or upgrade) must not restart the site's workloads.
+      stopped ??= (async () => {
+        await Promise.allSettled([controllers.stop(), runtime.stop()]);
+        await api.close();
+      })();
+      return stopped;
+    },
+  };
+}
