@@ -19,6 +19,7 @@ import { WorkCache } from './cache.js';
 import { agentPaths, readAgentConfig, type AgentConfig } from './data-dir.js';
 import { Heartbeat } from './heartbeat.js';
 import { HubConnection } from './hub-connection.js';
+import { PodIndex } from './pods/pod-index.js';
 import { WorkReconciler } from './reconciler.js';
 import { CertRotator } from './rotation.js';
 import { startTunnel, tunnelTlsFrom } from './tunnel/client.js';
@@ -46,6 +47,8 @@ export interface AgentOptions {
   onMemberKubeConfig?: (kc: KubeConfig) => void | Promise<void>;
   /** Serve the hub→member tunnel (default true). */
   tunnel?: boolean;
+  /** Report workload pod summaries (count, ready, restarts, problems) in Work status (default true). */
+  podSummaries?: boolean;
 }
 
 export interface RunningAgent {
@@ -90,12 +93,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       synced: enqueueAll,
     },
   });
+  // Pod summaries for workload Works: what is failing at the member, visible from the hub.
+  const pods = opts.podSummaries === false ? undefined : new PodIndex(opts.member, child('pods'));
+  pods?.start();
   const reconciler = new WorkReconciler({
     cache,
     applier,
     hub: () => hub,
     namespace: config.namespace,
     log: child('works'),
+    pods,
   });
 
   // Autonomy: apply from the cache straight away, whether or not the hub answers.
@@ -168,7 +175,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         clearInterval(resync);
         clearInterval(probe);
         queue.shutdown();
-        await Promise.all([heartbeat.stop(), rotator.stop(), hub.stop(), probing, tunnel?.stop()]);
+        await Promise.all([
+          heartbeat.stop(),
+          rotator.stop(),
+          hub.stop(),
+          probing,
+          tunnel?.stop(),
+          pods?.stop(),
+        ]);
         await workers;
         cache.close();
         log.info('agent stopped');

@@ -19,6 +19,7 @@ import type { Applier, ApplyOutcome } from './apply/applier.js';
 import { manifestHash } from './apply/compare.js';
 import type { CachedWork, WorkCache } from './cache.js';
 import type { HubConnection } from './hub-connection.js';
+import type { PodIndex } from './pods/pod-index.js';
 import { buildWorkStatus, jsonEqual, rfc3339, type OutcomeSummary } from './status.js';
 
 /** How often a deletion re-checks a member object still held by its finalizers. */
@@ -31,6 +32,8 @@ export interface ReconcilerDeps {
   namespace: string;
   log: RuntimeLogger;
   now?: () => Date;
+  /** Pod summaries of member workloads (absent: none reported). */
+  pods?: PodIndex;
 }
 
 export function hasFinalizer(w: Work): boolean {
@@ -99,7 +102,7 @@ export class WorkReconciler {
         'apply failed',
       );
     this.outcomes.set(name, { generation: work.metadata.generation, summary });
-    await this.report(name, summary, remoteStatusOf(outcome.object));
+    await this.report(name, summary, outcome.object);
     if (finalizerError) throw finalizerError;
     if (!outcome.ok && outcome.retry)
       throw new Error(`${name}: ${outcome.clusterStatus}: ${outcome.message}`);
@@ -174,14 +177,15 @@ export class WorkReconciler {
   }
 
   /** Writes the Work status when it differs from what the hub has; a failure is left to the probe. */
-  private async report(name: string, outcome: OutcomeSummary, remoteStatus: unknown): Promise<void> {
+  private async report(name: string, outcome: OutcomeSummary, obj: KubeObject | undefined): Promise<void> {
     const entry = this.d.cache.get(name);
     if (!entry) return;
     const previous = entry.work.status;
     const status = buildWorkStatus({
       generation: entry.work.metadata.generation,
       outcome,
-      remoteStatus,
+      remoteStatus: remoteStatusOf(obj),
+      pods: this.d.pods?.summaryFor(obj),
       previous,
       now: this.now(),
     });
@@ -224,6 +228,7 @@ export class WorkReconciler {
       generation: entry.work.metadata.generation,
       outcome: last.summary,
       remoteStatus: remoteStatusOf(obj),
+      pods: this.d.pods?.summaryFor(obj),
       previous: entry.work.status,
       now: this.now(),
     });

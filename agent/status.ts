@@ -5,6 +5,7 @@
  */
 import type { ClusterPropagationStatus, Condition, WorkStatus } from '../controllers/types.js';
 import { jsonEqual } from '../apiserver/json-equal.js';
+import type { PodSummary } from './pods/summary.js';
 
 export const APPLIED_CONDITION = 'Applied';
 
@@ -17,6 +18,8 @@ export interface StatusInput {
   outcome: OutcomeSummary;
   /** The member object's .status (undefined when there is none). */
   remoteStatus: unknown;
+  /** For workloads: their pods in the member. */
+  pods?: PodSummary;
   /** The status the hub has now (keeps lastTransitionTime while the condition holds). */
   previous: WorkStatus | undefined;
   /** RFC 3339, seconds precision. */
@@ -49,6 +52,7 @@ export function buildWorkStatus(input: StatusInput): WorkStatus {
   }
   if (input.remoteStatus !== undefined && input.remoteStatus !== null)
     status.remoteStatus = structuredClone(input.remoteStatus);
+  if (input.pods) status.pods = structuredClone(input.pods);
   return status;
 }
 

@@ -1,3 +1,4 @@
+import type { PodSummary } from '../agent/pods/summary.js';
 /**
  * The federation API shapes (kubefed's types.kubefed.io / core.kubefed.io / scheduling.kubefed.io,
  * and edgefed's Work), as the controllers read and write them. Plain JSON, like the API.
@@ -83,6 +84,8 @@ export interface FederatedClusterStatus {
   /** Human detail for `status` (edgefed addition). */
   message?: string;
   remoteStatus?: unknown;
+  /** The member workload's pods (edgefed): count, ready, restarts, why some are not running. */
+  pods?: PodSummary;
 }
 
 export interface FederatedStatus {
@@ -158,6 +161,8 @@ export interface WorkStatus {
   message?: string;
   /** The member object's status. */
   remoteStatus?: unknown;
+  /** For workloads: their pods in the member (count, ready, restarts, problems). */
+  pods?: PodSummary;
 }
 
 /** scheduling.kubefed.io/v1alpha1 ReplicaSchedulingPreference. */

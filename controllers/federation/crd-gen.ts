@@ -13,6 +13,31 @@ import {
   type TypeRef,
 } from '../types.js';
 
+/** Work and federated status: a member workload's pods (edgefed). */
+export const POD_SUMMARY_SCHEMA: JSONSchemaProps = {
+  type: 'object',
+  description:
+    "The member workload's pods: count, ready, container restarts, why some are not running (edgefed).",
+  properties: {
+    total: { type: 'integer' },
+    ready: { type: 'integer' },
+    restarts: { type: 'integer' },
+    problems: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pod', 'reason'],
+        properties: {
+          pod: { type: 'string' },
+          container: { type: 'string' },
+          reason: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
 export const FTC_API_VERSION = 'core.kubefed.io/v1beta1';
 export const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
 /** Label on generated CRDs, so tooling can tell them from hand-written ones. */
@@ -256,6 +281,7 @@ function statusSchema(): JSONSchemaProps {
               description: "The member object's status, when status collection is enabled.",
               'x-kubernetes-preserve-unknown-fields': true,
             },
+            pods: POD_SUMMARY_SCHEMA,
           },
         },
       },

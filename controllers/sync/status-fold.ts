@@ -66,6 +66,7 @@ export function foldClusterStatus(input: FoldInput): FederatedStatus {
     }
     const remote = work?.status?.remoteStatus;
     if (remote !== undefined && remote !== null) entry.remoteStatus = structuredClone(remote);
+    if (work?.status?.pods) entry.pods = structuredClone(work.status.pods);
     return entry;
   });
 
