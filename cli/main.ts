@@ -2,8 +2,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger } from '../hub/logger.js';
 import { startHub } from '../hub/hub.js';
+import { addDnsOptions, dnsConfigFromCli } from '../dns/options.js';
 import { registerFederationCommands } from './commands/federation.js';
 import { registerControllersCommand } from './commands/controllers.js';
+import { addStoreOptions, etcdFromCli, type StoreCliOptions } from './commands/store-options.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -63,20 +65,22 @@ program
       'Then: kubectl --kubeconfig <data-dir>/admin.kubeconfig get namespaces',
   )
   .action(
-    async (o: {
-      dataDir: string;
-      port: number;
-      bind: string;
-      advertise: string;
-      logLevel: string;
-      compactInterval: number;
-      compactKeep: number;
-      controllers: boolean;
-      heartbeatThreshold?: number;
-      requireAcceptance?: boolean;
-      agentCertDays: number;
-      failoverGrace: number;
-    }) => {
+    async (
+      o: {
+        dataDir: string;
+        port: number;
+        bind: string;
+        advertise: string;
+        logLevel: string;
+        compactInterval: number;
+        compactKeep: number;
+        controllers: boolean;
+        heartbeatThreshold?: number;
+        requireAcceptance?: boolean;
+        agentCertDays: number;
+        failoverGrace: number;
+      } & StoreCliOptions,
+    ) => {
       const logger = createLogger(o.logLevel);
       const hub = await startHub({
         dataDir: resolve(o.dataDir),
@@ -95,12 +99,15 @@ program
         requireAcceptance: o.requireAcceptance ?? false,
         agentCertDays: o.agentCertDays,
         failoverGraceSeconds: o.failoverGrace,
+        dns: dnsConfigFromCli(o),
+        etcd: etcdFromCli(o),
       });
       process.stdout.write(
         `edgefed hub is serving at ${hub.url}\n` +
           `  export KUBECONFIG=${hub.kubeconfigPath}\n` +
           `  kubectl get namespaces\n`,
       );
+      if (hub.dnsAddress) process.stdout.write(`edgefed DNS is serving at ${hub.dnsAddress} (UDP and TCP)\n`);
       const stop = async (sig: string) => {
         logger.info({ signal: sig }, 'shutting down');
         await hub.close();
@@ -137,6 +144,9 @@ program
     process.once('SIGTERM', stop);
   });
 
+// After the hub's own options, so `edgefed hub --help` lists them last.
+addDnsOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
+addStoreOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
 registerFederationCommands(program);
 registerControllersCommand(program);
 (await import('./commands/agent.js')).registerAgentCommands(program);

@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from './runtime/client.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { RuntimeLogger } from './runtime/log.js';
+import { DnsController } from './dns/controller.js';
 import { ClusterHealthController } from './health/cluster-health.js';
 import { ReplicaSchedulingController } from './scheduling/controller.js';
 import { SyncController } from './sync/controller.js';
@@ -31,7 +32,13 @@ export const CONTROLLER_LEASE = 'edgefed-controller-manager';
 export class ControllerManager {
   private readonly elector: LeaderElector;
   private running:
-    { sync: SyncController; rsp: ReplicaSchedulingController; health: ClusterHealthController } | undefined;
+    | {
+        sync: SyncController;
+        rsp: ReplicaSchedulingController;
+        health: ClusterHealthController;
+        dns: DnsController;
+      }
+    | undefined;
   private transition: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ControllerManagerOptions) {
@@ -85,10 +92,12 @@ export class ControllerManager {
       log: this.opts.log,
       thresholdSeconds: this.opts.heartbeatThresholdSeconds,
     });
+    const dns = new DnsController({ client, log: this.opts.log, clusters: sync.clusterInformer });
     await sync.start();
     rsp.start();
     health.start();
-    this.running = { sync, rsp, health };
+    dns.start();
+    this.running = { sync, rsp, health, dns };
     this.opts.log.info({}, 'leading: federation controllers started');
   }
 
@@ -96,6 +105,7 @@ export class ControllerManager {
     const r = this.running;
     if (!r) return;
     this.running = undefined;
+    await r.dns.stop();
     await r.health.stop();
     await r.rsp.stop();
     await r.sync.stop();

@@ -387,3 +387,16 @@ export function zoneRecords(zone: Zone): ZoneRecord[] {
   }
   return out;
 }
+
+/** Every zone at once (a full rebuild, and what tests and benchmarks use). */
+export function buildZones(
+  domains: readonly Domain[],
+  endpoints: readonly DNSEndpoint[],
+  serial: number,
+): { zones: Map<string, Zone>; problems: string[] } {
+  const { defs, problems } = zoneDefs(domains);
+  const origins = new Set(defs.map((d) => d.origin));
+  const zones = new Map<string, Zone>();
+  for (const def of defs) zones.set(def.origin, buildZone(def, endpoints, origins, serial));
+  return { zones, problems };
+}

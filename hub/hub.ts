@@ -8,7 +8,8 @@ import { ControllerManager } from '../controllers/manager.js';
 import { BearerTokenAuthenticator, UnionAuthenticator, X509Authenticator } from '../apiserver/auth/authn.js';
 import { SYSTEM_USER, newContext } from '../apiserver/rest/context.js';
 import { ApiServer } from '../apiserver/server/api-server.js';
-import { SqliteStore } from '../apiserver/storage/sqlite-store.js';
+import { openStore } from '../apiserver/storage/open-store.js';
+import type { EtcdStoreOptions } from '../apiserver/storage/etcd-store.js';
 import type { Store } from '../apiserver/storage/store.js';
 import { installCrds, installDefaults, readManifests } from './crd-loader.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -42,6 +43,10 @@ export interface HubOptions {
   agentCertDays?: number;
   /** A cluster whose agent heartbeat is older than this is NotReady (default 40 s). */
   heartbeatThresholdSeconds?: number;
+  /** Multi-cluster DNS (dns/): serve the Domain/DNSEndpoint zones and export them; undefined = off. */
+  dns?: import('../dns/options.js').DnsConfig;
+  /** Keep the state in etcd (endpoints, prefix, TLS) instead of SQLite in the data dir. */
+  etcd?: EtcdStoreOptions;
   /** Cluster name in the written admin.kubeconfig (default `edgefed`). */
   clusterName?: string;
 }
@@ -53,6 +58,8 @@ export interface RunningHub {
   port: number;
   url: string;
   kubeconfigPath: string;
+  /** `host:port` the DNS server listens on (UDP and TCP), when it does. */
+  dnsAddress?: string;
   close(): Promise<void>;
 }
 
@@ -72,7 +79,10 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const ips = ['127.0.0.1', '::1', ...(opts.advertise ?? []).filter((a) => isIP(a))];
   if (opts.bind !== '0.0.0.0' && opts.bind !== '::' && isIP(opts.bind)) ips.push(opts.bind);
   const pki = await ensurePki(join(opts.dataDir, 'pki'), { dns: [...new Set(dns)], ips: [...new Set(ips)] });
-  const store = new SqliteStore({ path: join(opts.dataDir, 'state.db') });
+  // SQLite in the data dir by default; etcd when one machine is not enough (several hub replicas).
+  const store = await openStore(
+    opts.etcd ? { kind: 'etcd', ...opts.etcd } : { kind: 'sqlite', path: join(opts.dataDir, 'state.db') },
+  );
   // Admin credentials for the join endpoints; loaded once the admin kubeconfig is written (after listen).
   const adminKc = new KubeConfig();
   // Joined clusters, for the agent authorizer (fails closed until its first list).
@@ -161,6 +171,18 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
         log,
       });
   push?.start();
+  // Multi-cluster DNS (dns/service.ts): zones from Domains and DNSEndpoints, served and exported.
+  const dnsService =
+    opts.dns && !opts.bare
+      ? await (
+          await import('../dns/service.js')
+        ).startDns(opts.dns, {
+          kc: adminKc,
+          dataDir: opts.dataDir,
+          log: log.child({ component: 'dns' }),
+          registry: api.metrics.registry,
+        })
+      : undefined;
   log.info({ url, kubeconfig: kubeconfigPath }, 'hub is serving');
   return {
     api,
@@ -169,7 +191,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     port,
     url,
     kubeconfigPath,
+    dnsAddress: dnsService?.address,
     async close() {
+      await dnsService?.close();
       await push?.stop();
       await manager?.stop();
       await known.stop();

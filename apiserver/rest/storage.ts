@@ -1,3 +1,4 @@
+import { followPrefix } from '../storage/follow.js';
 import yaml from 'js-yaml';
 import { ApiError, errors } from '../errors.js';
 import { applyServerSide, conflictError, trackUpdate } from '../fieldmanager/index.js';
@@ -368,14 +369,18 @@ export class ObjectStorage {
     const nsInfo = this.registry.get('', 'namespaces');
     if (!nsInfo) return;
     const prefix = collectionPrefix(nsInfo, undefined);
-    const page = await this.store.list(prefix);
     const state = new Map<string, boolean>();
-    for (const i of page.items)
-      state.set(String(i.object.metadata.name), Boolean(i.object.metadata.deletionTimestamp));
-    this.store.watch(prefix, page.revision, (ev) => {
-      const name = String(ev.object.metadata.name);
-      if (ev.type === 'DELETED') state.delete(name);
-      else state.set(name, Boolean(ev.object.metadata.deletionTimestamp));
+    await followPrefix(this.store, prefix, {
+      reset(items) {
+        state.clear();
+        for (const i of items)
+          state.set(String(i.object.metadata.name), Boolean(i.object.metadata.deletionTimestamp));
+      },
+      event(ev) {
+        const name = String(ev.object.metadata.name);
+        if (ev.type === 'DELETED') state.delete(name);
+        else state.set(name, Boolean(ev.object.metadata.deletionTimestamp));
+      },
     });
     this.namespaces = state;
   }

@@ -109,8 +109,14 @@ export async function startWatch(
   };
 
   let handle: WatchHandle;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    handle = store.watch(prefix, from, deliver);
+    handle = store.watch(prefix, from, deliver, (err) => {
+      // The backend lost our place (etcd compacted past it during a reconnect): clients relist on 410.
+      sink.send('ERROR', errors.expired(`watch ended: ${err.message}`).toStatus() as unknown as KubeObject);
+      if (timer) clearInterval(timer);
+      sink.end();
+    });
   } catch (e) {
     if (e instanceof StoreError && e.code === 'Compacted') {
       const status = errors
@@ -122,7 +128,6 @@ export async function startWatch(
     }
     throw e;
   }
-  let timer: NodeJS.Timeout | undefined;
   if (opts.allowBookmarks) {
     timer = setInterval(
       () => sink.send('BOOKMARK', bookmarkObject(store.currentRevision())),

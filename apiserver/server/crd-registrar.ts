@@ -1,3 +1,4 @@
+import { followPrefix } from '../storage/follow.js';
 import type { Logger } from 'pino';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { resourceInfoFromCRD } from '../schema/crd.js';
@@ -21,12 +22,33 @@ export class CrdRegistrar {
   ) {}
 
   async start(): Promise<void> {
-    const page = await this.store.list(CRD_PREFIX);
-    for (const item of page.items) this.register(item.object);
-    this.handle = this.store.watch(CRD_PREFIX, page.revision, (ev) => {
-      if (ev.type === 'DELETED') this.unregister(ev.object);
-      else this.register(ev.object);
-    });
+    const served = new Map<string, KubeObject>();
+    this.handle = await followPrefix(
+      this.store,
+      CRD_PREFIX,
+      {
+        reset: (items) => {
+          const now = new Set(items.map((i) => String(i.object.metadata.name)));
+          for (const [name, crd] of served) if (!now.has(name)) this.unregister(crd);
+          served.clear();
+          for (const i of items) {
+            served.set(String(i.object.metadata.name), i.object);
+            this.register(i.object);
+          }
+        },
+        event: (ev) => {
+          const name = String(ev.object.metadata.name);
+          if (ev.type === 'DELETED') {
+            served.delete(name);
+            this.unregister(ev.object);
+          } else {
+            served.set(name, ev.object);
+            this.register(ev.object);
+          }
+        },
+      },
+      (reason) => this.log.warn({ reason }, 'CRD watch ended; relisting'),
+    );
   }
 
   stop(): void {

@@ -1,3 +1,4 @@
+import { followPrefix } from '../storage/follow.js';
 import type { Logger } from 'pino';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { SYSTEM_USER, newContext } from '../rest/context.js';
@@ -36,16 +37,21 @@ export class LifecycleWorker {
       [NS_PREFIX, this.terminatingNs],
       [CRD_PREFIX, this.terminatingCrds],
     ] as const) {
-      const page = await store.list(prefix);
-      for (const i of page.items)
-        if (i.object.metadata.deletionTimestamp) set.add(String(i.object.metadata.name));
       this.handles.push(
-        store.watch(prefix, page.revision, (ev) => {
-          const name = String(ev.object.metadata.name);
-          if (ev.type !== 'DELETED' && ev.object.metadata.deletionTimestamp) {
-            set.add(name);
+        await followPrefix(store, prefix, {
+          reset: (items) => {
+            set.clear();
+            for (const i of items)
+              if (i.object.metadata.deletionTimestamp) set.add(String(i.object.metadata.name));
             this.kick();
-          } else if (ev.type === 'DELETED') set.delete(name);
+          },
+          event: (ev) => {
+            const name = String(ev.object.metadata.name);
+            if (ev.type !== 'DELETED' && ev.object.metadata.deletionTimestamp) {
+              set.add(name);
+              this.kick();
+            } else if (ev.type === 'DELETED') set.delete(name);
+          },
         }),
       );
     }

@@ -29,6 +29,11 @@ export interface StoreEvent {
 }
 
 export type StoreListener = (event: StoreEvent) => void;
+/**
+ * A watch that can no longer continue (its resume point was compacted while the backend's own
+ * watch was reconnecting: etcd). The watch has ended; the caller relists, as a 410 tells clients to.
+ */
+export type StoreWatchErrorHandler = (err: StoreError) => void;
 
 export interface ListOptions {
   /** Only keys strictly greater than this (pagination). */
@@ -83,7 +88,12 @@ export interface Store {
    * > `afterRevision`, in revision order: first retained history, then live. Throws
    * StoreError('Compacted') when `afterRevision` is older than the retained window.
    */
-  watch(prefix: string, afterRevision: number, listener: StoreListener): WatchHandle;
+  watch(
+    prefix: string,
+    afterRevision: number,
+    listener: StoreListener,
+    onError?: StoreWatchErrorHandler,
+  ): WatchHandle;
   /** Drop superseded history at or below `revision`. */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

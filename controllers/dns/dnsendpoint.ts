@@ -3,7 +3,14 @@
  */
 import { jsonEqual } from '../../apiserver/json-equal.js';
 import type { KubeObject, OwnerReference } from '../../apiserver/types.js';
-import { DNS_API_VERSION, DNS_SOURCE_LABEL, dnsEndpointName, type DNSEndpoint, type DnsSource, type Endpoint } from './types.js';
+import {
+  DNS_API_VERSION,
+  DNS_SOURCE_LABEL,
+  dnsEndpointName,
+  type DNSEndpoint,
+  type DnsSource,
+  type Endpoint,
+} from './types.js';
 
 export function ownerReferenceTo(owner: KubeObject): OwnerReference {
   return {

@@ -32,7 +32,9 @@ export function ttlOf(recordTTL: number | undefined): number {
 }
 
 /** kubefed's names for a Service: global, per region and per zone. */
-export function serviceNames(i: Pick<ServiceEndpointsInput, 'name' | 'namespace' | 'federation' | 'domain'>): {
+export function serviceNames(
+  i: Pick<ServiceEndpointsInput, 'name' | 'namespace' | 'federation' | 'domain'>,
+): {
   global: string;
   region: (region: string) => string;
   zone: (zone: string, region: string) => string;
@@ -56,6 +58,8 @@ export function serviceNames(i: Pick<ServiceEndpointsInput, 'name' | 'namespace'
  * - dnsPrefix: `<dnsPrefix>.<domain>` CNAME to the global name.
  * A name whose fallback chain ends at nothing gets no record (kubefed wrote CNAMEs to "" and then
  * dropped them); A and AAAA never mix with a CNAME at one name (kubefed could merge them).
+ * Order, for people reading the DNSEndpoint: global, then each region (sorted) followed by its
+ * zones (sorted), then the dnsPrefix name.
  */
 export function buildServiceEndpoints(i: ServiceEndpointsInput): Endpoint[] {
   const ttl = ttlOf(i.recordTTL);
@@ -88,14 +92,18 @@ export function buildServiceEndpoints(i: ServiceEndpointsInput): Endpoint[] {
 
   const prefix = normalizeHostname(i.dnsPrefix);
   if (prefix && hasGlobal) groups.push([cname(`${prefix}.${domainOf(i.domain)}`, names.global, ttl)]);
-  return sortEndpoints(firstGroupPerName(groups));
+  return firstGroupPerName(groups);
 }
 
 /**
  * kubefed's ingress records: each host gets every cluster's addresses; a host with none gets no
  * record.
  */
-export function buildIngressEndpoints(i: { hosts: string[]; dns: ClusterDNS[]; recordTTL?: number }): Endpoint[] {
+export function buildIngressEndpoints(i: {
+  hosts: string[];
+  dns: ClusterDNS[];
+  recordTTL?: number;
+}): Endpoint[] {
   const ttl = ttlOf(i.recordTTL);
   const t = targetsOf(i.dns.map((d) => d.loadBalancer));
   const hosts = [...new Set(i.hosts.map(normalizeHostname).filter((h): h is string => h !== undefined))];
@@ -108,7 +116,11 @@ export function clustersetName(name: string, namespace: string): string {
 }
 
 /** Every Ready cluster's addresses under the clusterset name (no fallback: there is no level above). */
-export function buildClustersetEndpoints(i: { name: string; namespace: string; dns: ClusterDNS[] }): Endpoint[] {
+export function buildClustersetEndpoints(i: {
+  name: string;
+  namespace: string;
+  dns: ClusterDNS[];
+}): Endpoint[] {
   return sortEndpoints(
     recordsFor(
       clustersetName(i.name, i.namespace),

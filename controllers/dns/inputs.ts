@@ -19,16 +19,23 @@ import { DNS_SOURCE_LABEL, PATHS, type DNSEndpoint, type Domain } from './types.
 
 export const FEDERATED_SERVICES = 'federatedservices';
 export const FEDERATED_INGRESSES = 'federatedingresses';
-const DNS_SOURCES = new Set([FEDERATED_SERVICES, FEDERATED_INGRESSES]);
 
 const WORK_SOURCE_INDEX = 'dns-source';
 const WORK_CLUSTER_INDEX = 'dns-cluster';
 
-/** The federated Service or Ingress a Work carries, or undefined for any other Work. */
+/**
+ * The federated Service or Ingress a Work carries, or undefined for any other Work. A Work's
+ * source names the target type (group '' services; networking.k8s.io or extensions ingresses)
+ * and the federated object's namespace and name.
+ */
 export function dnsSourceOf(w: Work): { resource: string; namespace: string; name: string } | undefined {
   const s = w.spec?.source;
-  if (!s || s.group !== FEDERATED_GROUP || !DNS_SOURCES.has(s.resource) || !s.namespace) return undefined;
-  return { resource: s.resource, namespace: s.namespace, name: s.name };
+  if (!s?.namespace) return undefined;
+  if (s.group === '' && s.resource === 'services')
+    return { resource: FEDERATED_SERVICES, namespace: s.namespace, name: s.name };
+  if ((s.group === 'networking.k8s.io' || s.group === 'extensions') && s.resource === 'ingresses')
+    return { resource: FEDERATED_INGRESSES, namespace: s.namespace, name: s.name };
+  return undefined;
 }
 
 export interface DnsInputsOptions {
@@ -53,7 +60,9 @@ export class DnsInputs {
       const s = dnsSourceOf(w);
       return s ? [`${s.resource}/${s.namespace}/${s.name}`] : [];
     });
-    this.works.addIndex(WORK_CLUSTER_INDEX, (w) => (dnsSourceOf(w) && w.spec.cluster ? [w.spec.cluster] : []));
+    this.works.addIndex(WORK_CLUSTER_INDEX, (w) =>
+      dnsSourceOf(w) && w.spec.cluster ? [w.spec.cluster] : [],
+    );
     this.clusters =
       opts.clusters ??
       new Informer<KubeFedCluster>({
@@ -73,7 +82,12 @@ export class DnsInputs {
       labelSelector: DNS_SOURCE_LABEL,
       logger,
     });
-    this.owned = [this.works, this.domains, this.federatedServices, this.dnsEndpoints] as Informer<KubeObject>[];
+    this.owned = [
+      this.works,
+      this.domains,
+      this.federatedServices,
+      this.dnsEndpoints,
+    ] as Informer<KubeObject>[];
     if (!opts.clusters) this.owned.push(this.clusters as Informer<KubeObject>);
   }
 
@@ -85,8 +99,19 @@ export class DnsInputs {
     await Promise.all(this.owned.map((i) => i.stop()));
   }
 
+  /**
+   * Whether what every record needs is cached. FederatedServices are left out: a hub whose
+   * FederatedService type was deleted must still publish Ingress records.
+   */
   synced(): boolean {
-    return [...this.owned, this.clusters as Informer<KubeObject>].every((i) => i.hasSynced());
+    return [this.works, this.clusters, this.domains, this.dnsEndpoints].every((i) =>
+      (i as Informer<KubeObject>).hasSynced(),
+    );
+  }
+
+  /** Every informer the records depend on, for 'synced' hooks. */
+  all(): Informer<KubeObject>[] {
+    return [...this.owned, this.clusters as Informer<KubeObject>];
   }
 
   /** The Works carrying federated `resource` namespace/name to its clusters. */

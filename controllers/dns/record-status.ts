@@ -41,13 +41,18 @@ export function recordStatus(
   now: string,
 ): DnsRecordStatus {
   const old = (current?.conditions ?? []).find((c) => c.type === 'Ready');
-  const same = old && old.status === want.ready.status && old.reason === want.ready.reason && old.message === want.ready.message;
+  const same =
+    old &&
+    old.status === want.ready.status &&
+    old.reason === want.ready.reason &&
+    old.message === want.ready.message;
   const ready: Condition = same
     ? old
     : {
         type: 'Ready',
         ...want.ready,
-        lastTransitionTime: old?.status === want.ready.status && old.lastTransitionTime ? old.lastTransitionTime : now,
+        lastTransitionTime:
+          old?.status === want.ready.status && old.lastTransitionTime ? old.lastTransitionTime : now,
       };
   return {
     ...(want.domain ? { domain: want.domain } : {}),
@@ -61,9 +66,12 @@ export function recordStatusEqual(a: DnsRecordStatus | undefined, b: DnsRecordSt
 }
 
 /** True when the Ready condition turns to a user error it did not already report. */
-export function newUserError(before: DnsRecordStatus | undefined, after: DnsRecordStatus): Condition | undefined {
+export function newUserError(
+  before: DnsRecordStatus | undefined,
+  after: DnsRecordStatus,
+): Condition | undefined {
   const was = (before?.conditions ?? []).find((c) => c.type === 'Ready');
   const now = (after.conditions ?? []).find((c) => c.type === 'Ready');
   if (!now || now.status !== 'False' || !USER_ERROR_REASONS.has(now.reason ?? '')) return undefined;
-  return was?.reason === now.reason && was.message === now.message ? undefined : now;
+  return was && was.reason === now.reason && was.message === now.message ? undefined : now;
 }

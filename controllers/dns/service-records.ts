@@ -38,7 +38,8 @@ export class ServiceRecordController {
       logger: log,
     });
     this.records.addIndex(DOMAIN_INDEX, (r) => (r.spec?.domainRef ? [r.spec.domainRef] : []));
-    const enqueue = (r: ServiceDNSRecord) => this.enqueue(String(r.metadata.namespace), String(r.metadata.name));
+    const enqueue = (r: ServiceDNSRecord) =>
+      this.enqueue(String(r.metadata.namespace), String(r.metadata.name));
     this.records.on('add', enqueue);
     this.records.on('update', enqueue);
     this.records.on('delete', enqueue);
@@ -66,7 +67,7 @@ export class ServiceRecordController {
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
-    if (!this.records.hasSynced() || !this.inputs.synced()) return { requeueAfterMs: 200 };
+    if (!this.records.hasSynced() || !this.inputs.synced()) return;
     const { namespace = '', name } = splitKey(key);
     const endpointName = dnsEndpointName('service', name);
     const rec = this.records.get(key);
@@ -74,7 +75,10 @@ export class ServiceRecordController {
       await this.writer.deleteEndpoint(namespace, endpointName, 'service');
       return;
     }
-    const dns = dnsStatusFor(this.inputs.worksOf(FEDERATED_SERVICES, namespace, name), this.inputs.clusterList());
+    const dns = dnsStatusFor(
+      this.inputs.worksOf(FEDERATED_SERVICES, namespace, name),
+      this.inputs.clusterList(),
+    );
     const ref = rec.spec?.domainRef ?? '';
     const domainObj = this.inputs.domains.get(`${HUB_NAMESPACE}/${ref}`);
     const domain = normalizeHostname(domainObj?.domain);
@@ -106,7 +110,10 @@ export class ServiceRecordController {
         externalName: rec.spec.externalName,
       });
       const owner = { ...rec, apiVersion: DNS_API_VERSION, kind: 'ServiceDNSRecord' };
-      const outcome = await this.writer.ensureEndpoint(desiredDnsEndpoint(owner, 'service', endpoints), 'service');
+      const outcome = await this.writer.ensureEndpoint(
+        desiredDnsEndpoint(owner, 'service', endpoints),
+        'service',
+      );
       const names = new Set(endpoints.map((e) => e.dnsName)).size;
       if (outcome === 'notOwned')
         ready = {
@@ -114,7 +121,8 @@ export class ServiceRecordController {
           reason: REASONS.nameTaken,
           message: `DNSEndpoint ${namespace}/${endpointName} exists and was not written by edgefed; delete or rename it`,
         };
-      else if (!this.inputs.federatedServices.get(key))
+      // Unknown while the FederatedService type is not served (disabled with --delete): say nothing.
+      else if (this.inputs.federatedServices.hasSynced() && !this.inputs.federatedServices.get(key))
         ready = {
           status: 'False',
           reason: REASONS.serviceNotFederated,
@@ -137,7 +145,12 @@ export class ServiceRecordController {
     const status = recordStatus(rec.status, { domain, dns, ready }, now);
     if (await this.writer.writeStatus('servicednsrecords', rec, status)) {
       const problem = newUserError(rec.status, status);
-      if (problem) await this.writer.warn({ ...rec, apiVersion: DNS_API_VERSION, kind: 'ServiceDNSRecord' }, problem, now);
+      if (problem)
+        await this.writer.warn(
+          { ...rec, apiVersion: DNS_API_VERSION, kind: 'ServiceDNSRecord' },
+          problem,
+          now,
+        );
     }
   }
 }

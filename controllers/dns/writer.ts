@@ -30,7 +30,10 @@ export class DnsWriter {
     if (!existing) {
       try {
         await this.client.create(PATHS.namespaced('dnsendpoints', ns), desired);
-        this.log.info({ dnsEndpoint: `${ns}/${name}`, endpoints: desired.spec.endpoints.length }, 'DNSEndpoint created');
+        this.log.info(
+          { dnsEndpoint: `${ns}/${name}`, endpoints: desired.spec.endpoints.length },
+          'DNSEndpoint created',
+        );
         return 'written';
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
@@ -42,7 +45,10 @@ export class DnsWriter {
     if (!update) return 'unchanged';
     // resourceVersion from the cache: a concurrent change fails with 409 and the retry re-reads.
     await this.client.update(PATHS.namespaced('dnsendpoints', ns, name), update);
-    this.log.info({ dnsEndpoint: `${ns}/${name}`, endpoints: desired.spec.endpoints.length }, 'DNSEndpoint updated');
+    this.log.info(
+      { dnsEndpoint: `${ns}/${name}`, endpoints: desired.spec.endpoints.length },
+      'DNSEndpoint updated',
+    );
     return 'written';
   }
 

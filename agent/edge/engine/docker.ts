@@ -180,7 +180,12 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async info(): Promise<EngineInfo> {
-    const v = await this.json<DockerVersion>({ method: 'GET', path: '/version', unversioned: true });
+    let v: DockerVersion;
+    try {
+      v = await this.json<DockerVersion>({ method: 'GET', path: '/version', unversioned: true });
+    } catch (err) {
+      throw asEngineError('EngineError', err);
+    }
     const names = [v.Platform?.Name ?? '', ...(v.Components ?? []).map((c) => c.Name ?? '')];
     return {
       name: names.some((n) => /podman/i.test(n)) ? 'podman' : 'docker',
@@ -252,7 +257,6 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async startContainer(id: string): Promise<void> {
-    this.details.delete(id);
     try {
       await this.json({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/start` });
     } catch (err) {
@@ -260,11 +264,13 @@ export class DockerEngine implements ContainerEngine {
         err instanceof ApiError && err.status === 404 ? 'NotFound' : 'RunContainerError',
         err,
       );
+    } finally {
+      // After the call, not before: a list racing with it would cache the state from before.
+      this.details.delete(id);
     }
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
-    this.details.delete(id);
     const t = Math.max(0, Math.ceil(graceSeconds));
     try {
       // 304: already stopped. The engine answers only after SIGKILL, hence the timeout past the grace period.
@@ -278,6 +284,8 @@ export class DockerEngine implements ContainerEngine {
       // A container that no longer exists is as stopped as it gets.
       if (err instanceof ApiError && err.status === 404) return;
       throw asEngineError('EngineError', err);
+    } finally {
+      this.details.delete(id);
     }
   }
 
@@ -304,7 +312,10 @@ export class DockerEngine implements ContainerEngine {
       entries = await this.json<DockerListEntry[]>({
         method: 'GET',
         path: '/containers/json',
-        query: { all: 1, filters: JSON.stringify({ label: wanted.map(([k, v]) => `${k}=${v}`) }) },
+        query: {
+          all: 1,
+          filters: wanted.length ? JSON.stringify({ label: wanted.map(([k, v]) => `${k}=${v}`) }) : undefined,
+        },
       });
     } catch (err) {
       throw asEngineError('EngineError', err);
@@ -571,7 +582,12 @@ export class DockerEngine implements ContainerEngine {
 
   private async json<T = unknown>(spec: RequestSpec): Promise<T> {
     const res = await this.open({ timeoutMs: DEFAULT_TIMEOUT_MS, ...spec });
-    const text = await readText(res);
+    let text: string;
+    try {
+      text = await readText(res);
+    } catch (err) {
+      throw spec.signal?.aborted ? err : this.unreachable(err as NodeJS.ErrnoException);
+    }
     const status = res.statusCode ?? 0;
     if (status >= 400) throw new ApiError(status, messageOf(text) || `HTTP ${status}`);
     if (!text.trim()) return undefined as T;
@@ -694,11 +710,14 @@ function createBody(spec: ContainerSpec): Record<string, unknown> {
     host.MemorySwap = spec.resources.memoryBytes;
   }
   if (spec.resources.nanoCpus !== undefined) host.NanoCpus = spec.resources.nanoCpus;
+  // Kubernetes treats empty lists as unset, and a command without args drops the image's cmd too
+  // (an explicit empty Cmd does that; an empty Entrypoint would instead drop the image's entrypoint).
+  const command = spec.command?.length ? spec.command : undefined;
+  const args = spec.args?.length ? spec.args : undefined;
   return {
     Image: spec.image,
-    // Kubernetes: a command without args drops the image's cmd too; an explicit empty Cmd does that.
-    Entrypoint: spec.command,
-    Cmd: spec.args ?? (spec.command ? [] : undefined),
+    Entrypoint: command,
+    Cmd: args ?? (command ? [] : undefined),
     Env: spec.env.map((e) => `${e.name}=${e.value}`),
     WorkingDir: spec.workingDir,
     Labels: spec.labels,

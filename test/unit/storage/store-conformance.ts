@@ -11,8 +11,9 @@ const obj = (name: string, extra: Record<string, unknown> = {}): KubeObject => (
 });
 
 /**
- * The Store contract, run against every implementation (SQLite here; etcd joins it later), so the
- * API server can rely on the same semantics whatever holds the data.
+ * The Store contract, run against every implementation (SQLite in sqlite-store.test.ts, etcd in
+ * test/integration/etcd-store.test.ts), so the API server can rely on the same semantics whatever
+ * holds the data.
  */
 export function describeStoreConformance(name: string, open: () => Promise<Store>): void {
   describe(`Store conformance: ${name}`, () => {

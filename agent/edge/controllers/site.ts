@@ -1,0 +1,61 @@
+/**
+ * What every site controller shares: one informer per kind (cluster-wide, so a pod event is
+ * decoded once for all controllers), their indices, the client, the node.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeClient } from '../../../controllers/runtime/client.js';
+import { Informer } from '../../../controllers/runtime/informer.js';
+import type { RuntimeLogger } from '../../../controllers/runtime/log.js';
+import { controllerOf } from './meta.js';
+import type { Deployment, Job, Pod, ReplicaSet, Service } from './types.js';
+
+export const INDEX = {
+  /** uid of the controller owner reference */
+  controllerUid: 'controller-uid',
+  /** uid of every owner reference (for the garbage collector) */
+  ownerUid: 'owner-uid',
+  namespace: 'namespace',
+} as const;
+
+export interface SiteInformers {
+  deployments: Informer<Deployment>;
+  replicaSets: Informer<ReplicaSet>;
+  pods: Informer<Pod>;
+  jobs: Informer<Job>;
+  services: Informer<Service>;
+}
+
+export interface SiteContext {
+  client: KubeClient;
+  informers: SiteInformers;
+  log: RuntimeLogger;
+  nodeName: string;
+  nodeIp: string;
+  workers: number;
+  now(): Date;
+}
+
+export function createSiteInformers(kc: KubeConfig, log: RuntimeLogger, resyncMs?: number): SiteInformers {
+  const make = <T extends KubeObject>(listPath: string): Informer<T> => {
+    const i = new Informer<T>({ kc, listPath, logger: log, resyncMs });
+    i.addIndex(INDEX.namespace, (o) => [o.metadata.namespace ?? '']);
+    i.addIndex(INDEX.controllerUid, (o) => {
+      const ref = controllerOf(o);
+      return ref ? [ref.uid] : [];
+    });
+    i.addIndex(INDEX.ownerUid, (o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
+    return i;
+  };
+  return {
+    deployments: make<Deployment>('/apis/apps/v1/deployments'),
+    replicaSets: make<ReplicaSet>('/apis/apps/v1/replicasets'),
+    pods: make<Pod>('/api/v1/pods'),
+    jobs: make<Job>('/apis/batch/v1/jobs'),
+    services: make<Service>('/api/v1/services'),
+  };
+}
+
+export function allInformers(i: SiteInformers): Informer<KubeObject>[] {
+  return [i.deployments, i.replicaSets, i.pods, i.jobs, i.services] as Informer<KubeObject>[];
+}

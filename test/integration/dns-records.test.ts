@@ -1,0 +1,443 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { DNSEndpoint, Endpoint, ServiceDNSRecord } from '../../controllers/dns/types.js';
+import type { KubeFedCluster } from '../../controllers/types.js';
+import {
+  ROOT,
+  cleanup,
+  kubectl,
+  kubectlOk,
+  request,
+  startHub,
+  tempDir,
+  toYaml,
+  waitFor,
+  type HubProcess,
+} from '../helpers/hub.js';
+
+const BIN = join(ROOT, 'bin', 'edgefed');
+const DNS = '/apis/multiclusterdns.kubefed.io/v1alpha1';
+const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
+
+const GLOBAL = 'web.shop.fed.svc.example.com';
+const REGION = (r: string) => `web.shop.fed.svc.${r}.example.com`;
+const ZONE = (z: string, r: string) => `web.shop.fed.svc.${z}.${r}.example.com`;
+const SITES = {
+  east: { region: 'us-east', zone: 'us-east-1a', ip: '10.0.1.1' },
+  west: { region: 'us-west', zone: 'us-west-1a', ip: '10.0.2.1', ip6: 'fd00::2' },
+} as const;
+
+function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** name → "TYPE target,target" for each record of a DNSEndpoint, for compact assertions. */
+function records(ep: DNSEndpoint | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of ep?.spec.endpoints ?? [])
+    (out[e.dnsName] ??= []).push(`${e.recordType} ${e.targets.join(',')}`);
+  return out;
+}
+
+/**
+ * kubefed's multi-cluster DNS records end to end: a hub, two member API servers in two regions
+ * joined by real agents; the test plays each member's load-balancer controller by writing the
+ * member Service's status.loadBalancer, which the agent reports back in its Work.
+ */
+describe('multi-cluster DNS records: ServiceDNSRecord → DNSEndpoint (real agents, two regions)', function () {
+  this.timeout(90_000);
+  let hub: HubProcess;
+  const members: Record<string, HubProcess> = {};
+  const agents: Record<string, ChildProcess> = {};
+  const dirs: Record<string, string> = {};
+
+  const runAgent = (name: string) => {
+    agents[name] = spawn(
+      process.execPath,
+      [
+        BIN,
+        'agent',
+        'run',
+        '--data-dir',
+        dirs[name],
+        '--kubeconfig',
+        members[name].kubeconfig,
+        '--heartbeat-interval',
+        '1s',
+        '--status-interval',
+        '1s',
+        '--resync',
+        '2s',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: 'ignore' },
+    );
+  };
+  const ready = async (name: string) =>
+    (await request(hub, 'GET', `${KFC}/${name}`))
+      .json<KubeFedCluster>()
+      .status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  const endpoint = async (name: string): Promise<DNSEndpoint | undefined> => {
+    const r = await request(hub, 'GET', `${DNS}/namespaces/shop/dnsendpoints/${name}`);
+    return r.status === 200 ? r.json<DNSEndpoint>() : undefined;
+  };
+  const record = async (name: string) =>
+    (await request(hub, 'GET', `${DNS}/namespaces/shop/servicednsrecords/${name}`)).json<ServiceDNSRecord>();
+  const waitRecords = (
+    what: string,
+    want: Record<string, string[]>,
+    name = 'service-web',
+    timeoutMs = 20_000,
+  ) =>
+    waitFor(
+      what,
+      async () => {
+        const got = records(await endpoint(name));
+        return JSON.stringify(got) === JSON.stringify(want) ? got : undefined;
+      },
+      timeoutMs,
+    ).catch(async (e: unknown) => {
+      throw new Error(
+        `${String(e)}\nlast: ${JSON.stringify(records(await endpoint(name)), null, 1)}\nrecord: ${JSON.stringify((await record('web')).status)}\nhub: ${hub.logs().slice(-3000)}`,
+      );
+    });
+  /** The test as the member's load-balancer controller. */
+  const setLoadBalancer = (member: string, ingress: { ip: string }[]) =>
+    kubectlOk(members[member].kubeconfig, [
+      'patch',
+      'service',
+      'web',
+      '-n',
+      'shop',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { loadBalancer: { ingress } } }),
+    ]);
+
+  before(async () => {
+    [hub, members.east, members.west] = await Promise.all([
+      startHub({ extraArgs: ['--heartbeat-threshold', '3'] }),
+      startHub({ command: 'apiserver' }),
+      startHub({ command: 'apiserver' }),
+    ]);
+    const token = edgefed([
+      'token',
+      'create',
+      '--kubeconfig',
+      hub.kubeconfig,
+      '--ttl',
+      '1h',
+      '--print-join-command',
+    ]);
+    assert.equal(token.code, 0, token.stderr);
+    const tok = /--token (\S+)/.exec(token.stdout)![1];
+    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(token.stdout)![1];
+    for (const [name, site] of Object.entries(SITES)) {
+      dirs[name] = tempDir('edgefed-agent-');
+      const j = edgefed([
+        'agent',
+        'join',
+        '--hub',
+        hub.url,
+        '--token',
+        tok,
+        '--discovery-token-ca-cert-hash',
+        hash,
+        '--name',
+        name,
+        '--data-dir',
+        dirs[name],
+        '--labels',
+        `region=${site.region},zone=${site.zone}`,
+      ]);
+      assert.equal(j.code, 0, j.stderr + j.stdout);
+      runAgent(name);
+    }
+    for (const name of Object.keys(SITES))
+      await waitFor(`${name} Ready`, async () => ((await ready(name)) === 'True' ? true : undefined), 20_000);
+  });
+
+  after(async () => {
+    for (const a of Object.values(agents)) a.kill('SIGKILL');
+    await Promise.all([hub?.stop(), ...Object.values(members).map((m) => m.stop())]);
+    for (const d of [hub?.dataDir, ...Object.values(members).map((m) => m.dataDir), ...Object.values(dirs)])
+      if (d) cleanup(d);
+  });
+
+  it('a FederatedService + Domain + ServiceDNSRecord: global, region and zone names; a zone CNAME where a zone has no address', async () => {
+    kubectlOk(
+      hub.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+        {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedNamespace',
+          metadata: { name: 'shop', namespace: 'shop' },
+          spec: { placement: { clusterSelector: {} } },
+        },
+        {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedService',
+          metadata: { name: 'web', namespace: 'shop' },
+          spec: {
+            template: {
+              spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] },
+            },
+            placement: { clusters: [{ name: 'east' }, { name: 'west' }] },
+          },
+        },
+        {
+          apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
+          kind: 'Domain',
+          metadata: { name: 'fed', namespace: 'kube-federation-system' },
+          domain: 'example.com',
+          nameServer: 'ns1.example.com',
+        },
+        {
+          apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
+          kind: 'ServiceDNSRecord',
+          metadata: { name: 'web', namespace: 'shop' },
+          spec: { domainRef: 'fed', recordTTL: 60 },
+        },
+      ),
+    );
+    for (const name of Object.keys(SITES))
+      await waitFor(
+        `Service in ${name}`,
+        () =>
+          kubectl(members[name].kubeconfig, ['get', 'svc', 'web', '-n', 'shop']).code === 0
+            ? true
+            : undefined,
+        20_000,
+      );
+
+    setLoadBalancer('east', [{ ip: SITES.east.ip }]);
+    await waitRecords('east only: west falls back to CNAMEs', {
+      [GLOBAL]: [`A ${SITES.east.ip}`],
+      [REGION('us-east')]: [`A ${SITES.east.ip}`],
+      [ZONE('us-east-1a', 'us-east')]: [`A ${SITES.east.ip}`],
+      [REGION('us-west')]: [`CNAME ${GLOBAL}`],
+      [ZONE('us-west-1a', 'us-west')]: [`CNAME ${REGION('us-west')}`],
+    });
+
+    setLoadBalancer('west', [{ ip: SITES.west.ip }, { ip: SITES.west.ip6 }]);
+    const both = {
+      [GLOBAL]: [`A ${SITES.east.ip},${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`],
+      [REGION('us-east')]: [`A ${SITES.east.ip}`],
+      [ZONE('us-east-1a', 'us-east')]: [`A ${SITES.east.ip}`],
+      [REGION('us-west')]: [`A ${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`],
+      [ZONE('us-west-1a', 'us-west')]: [`A ${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`],
+    };
+    await waitRecords('both clusters', both);
+
+    // What users (and the DNS server) see, through kubectl.
+    const ep = yaml.load(
+      kubectlOk(hub.kubeconfig, ['get', 'dnsendpoint', 'service-web', '-n', 'shop', '-o', 'yaml']),
+    ) as DNSEndpoint;
+    assert.equal(ep.metadata.labels?.['edgefed.io/dns-source'], 'service');
+    assert.deepEqual(
+      ep.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`),
+      ['ServiceDNSRecord/web'],
+    );
+    assert.ok(ep.spec.endpoints.every((e: Endpoint) => e.recordTTL === 60));
+
+    const rec = await record('web');
+    assert.equal(rec.status?.domain, 'example.com');
+    assert.deepEqual(rec.status?.dns, [
+      {
+        cluster: 'east',
+        loadBalancer: { ingress: [{ ip: SITES.east.ip }] },
+        region: 'us-east',
+        zones: ['us-east-1a'],
+      },
+      {
+        cluster: 'west',
+        loadBalancer: { ingress: [{ ip: SITES.west.ip }, { ip: SITES.west.ip6 }] },
+        region: 'us-west',
+        zones: ['us-west-1a'],
+      },
+    ]);
+    // Steady state writes nothing, while heartbeats keep arriving (level-triggered, no churn).
+    const rvs = async () => [
+      (await endpoint('service-web'))?.metadata.resourceVersion,
+      (await record('web')).metadata.resourceVersion,
+    ];
+    const before = await rvs();
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(await rvs(), before, 'no writes without a change');
+    assert.match(
+      kubectlOk(hub.kubeconfig, ['get', 'servicednsrecords', '-n', 'shop']).split('\n')[1],
+      /^web\s+example\.com\s+True\s+RecordsPublished/,
+    );
+  });
+
+  it('every FederatedService also gets <svc>.<ns>.svc.clusterset.local (DNSEndpoint clusterset-<name>)', async () => {
+    await waitRecords(
+      'clusterset name',
+      { 'web.shop.svc.clusterset.local': [`A ${SITES.east.ip},${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`] },
+      'clusterset-web',
+    );
+    const ep = await endpoint('clusterset-web');
+    assert.equal(ep?.spec.endpoints[0].recordTTL, 5);
+    assert.equal(ep?.metadata.ownerReferences?.[0].kind, 'FederatedService');
+  });
+
+  it('an IngressDNSRecord: each host gets every cluster’s Ingress addresses (DNSEndpoint ingress-<name>)', async () => {
+    kubectlOk(
+      hub.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml(
+        {
+          apiVersion: 'types.kubefed.io/v1beta1',
+          kind: 'FederatedIngress',
+          metadata: { name: 'shop', namespace: 'shop' },
+          spec: {
+            template: {
+              spec: {
+                rules: [
+                  {
+                    host: 'shop.example.com',
+                    http: {
+                      paths: [
+                        {
+                          path: '/',
+                          pathType: 'Prefix',
+                          backend: { service: { name: 'web', port: { number: 80 } } },
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            },
+            placement: { clusterSelector: {} },
+          },
+        },
+        {
+          apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
+          kind: 'IngressDNSRecord',
+          metadata: { name: 'shop', namespace: 'shop' },
+          spec: { hosts: ['shop.example.com'] },
+        },
+      ),
+    );
+    for (const [name, site] of Object.entries(SITES)) {
+      await waitFor(
+        `Ingress in ${name}`,
+        () =>
+          kubectl(members[name].kubeconfig, ['get', 'ingress', 'shop', '-n', 'shop']).code === 0
+            ? true
+            : undefined,
+        20_000,
+      );
+      kubectlOk(members[name].kubeconfig, [
+        'patch',
+        'ingress',
+        'shop',
+        '-n',
+        'shop',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: site.ip }] } } }),
+      ]);
+    }
+    await waitRecords(
+      'ingress host',
+      { 'shop.example.com': [`A ${SITES.east.ip},${SITES.west.ip}`] },
+      'ingress-shop',
+    );
+  });
+
+  it('a cluster whose agent stops leaves the records within seconds of turning NotReady, and returns with its agent', async () => {
+    agents.west.kill('SIGKILL');
+    await waitFor(
+      'west NotReady',
+      async () => ((await ready('west')) === 'False' ? true : undefined),
+      15_000,
+      50,
+    );
+    const notReadyAt = Date.now();
+    await waitRecords(
+      'west out of the records',
+      {
+        [GLOBAL]: [`A ${SITES.east.ip}`],
+        [REGION('us-east')]: [`A ${SITES.east.ip}`],
+        [ZONE('us-east-1a', 'us-east')]: [`A ${SITES.east.ip}`],
+        [REGION('us-west')]: [`CNAME ${GLOBAL}`],
+        [ZONE('us-west-1a', 'us-west')]: [`CNAME ${REGION('us-west')}`],
+      },
+      'service-web',
+      5_000,
+    );
+    const lag = Date.now() - notReadyAt;
+    assert.ok(lag < 3000, `records followed NotReady after ${lag} ms`);
+    const west = (await record('web')).status?.dns?.find((d) => d.cluster === 'west');
+    assert.deepEqual(west?.loadBalancer, {}, 'west stays listed, without addresses');
+
+    runAgent('west');
+    await waitRecords('west back', {
+      [GLOBAL]: [`A ${SITES.east.ip},${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`],
+      [REGION('us-east')]: [`A ${SITES.east.ip}`],
+      [ZONE('us-east-1a', 'us-east')]: [`A ${SITES.east.ip}`],
+      [REGION('us-west')]: [`A ${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`],
+      [ZONE('us-west-1a', 'us-west')]: [`A ${SITES.west.ip}`, `AAAA ${SITES.west.ip6}`],
+    });
+  });
+
+  it('a record naming no Domain: Ready False DomainNotFound and a Warning Event; the hub carries on', async () => {
+    kubectlOk(
+      hub.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml({
+        apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
+        kind: 'ServiceDNSRecord',
+        metadata: { name: 'api', namespace: 'shop' },
+        spec: { domainRef: 'nope' },
+      }),
+    );
+    const cond = await waitFor('DomainNotFound', async () => {
+      const c = (await record('api')).status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.reason === 'DomainNotFound' ? c : undefined;
+    });
+    assert.equal(cond.status, 'False');
+    assert.match(cond.message ?? '', /Domain "nope" not found in namespace kube-federation-system/);
+    await waitFor('Warning Event', () => {
+      const events = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'events', '-n', 'shop', '-o', 'json'])) as {
+        items: { reason?: string; type?: string; involvedObject?: { name?: string; kind?: string } }[];
+      };
+      return events.items.some(
+        (e) =>
+          e.reason === 'DomainNotFound' &&
+          e.type === 'Warning' &&
+          e.involvedObject?.kind === 'ServiceDNSRecord' &&
+          e.involvedObject.name === 'api',
+      )
+        ? true
+        : undefined;
+    });
+    assert.equal(await endpoint('service-api'), undefined, 'nothing published without a domain');
+    assert.equal(hub.proc.exitCode, null);
+    assert.equal((await record('web')).status?.conditions?.[0]?.status, 'True', 'other records unaffected');
+  });
+
+  it('deleting the ServiceDNSRecord deletes its DNSEndpoint (the clusterset name stays with the FederatedService)', async () => {
+    kubectlOk(hub.kubeconfig, ['delete', 'servicednsrecord', 'web', '-n', 'shop']);
+    await waitFor(
+      'service-web gone',
+      async () => ((await endpoint('service-web')) ? undefined : true),
+      10_000,
+    );
+    assert.match(
+      kubectl(hub.kubeconfig, ['get', 'dnsendpoint', 'service-web', '-n', 'shop']).stderr,
+      /NotFound|not found/,
+    );
+    assert.ok(await endpoint('clusterset-web'));
+  });
+});
