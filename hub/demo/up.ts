@@ -13,6 +13,7 @@ import type { ContainerEngine } from '../../agent/edge/engine/engine.js';
 import { validateJoinArgs } from '../../agent/join/args.js';
 import { joinHub } from '../../agent/join/join.js';
 import { KubeClient } from '../../controllers/runtime/client.js';
+import { DEFAULT_DNS_PORT } from '../../dns/options.js';
 import { startHub, type RunningHub } from '../hub.js';
 import { createToken } from '../join/tokens.js';
 
@@ -41,6 +42,8 @@ export interface UpOptions {
   /** Extra hub options (tests: a free port, a short heartbeat threshold). */
   heartbeatThresholdSeconds?: number;
   crashBackoff?: { baseMs: number; maxMs: number };
+  /** Multi-cluster DNS port (default 5353, best effort; 0 picks a free one). */
+  dnsPort?: number;
 }
 
 export interface RunningDemo {
@@ -90,8 +93,16 @@ export async function up(opts: UpOptions): Promise<RunningDemo> {
     bind: '127.0.0.1',
     logger: opts.logger,
     heartbeatThresholdSeconds: opts.heartbeatThresholdSeconds,
+    dns: {
+      port: opts.dnsPort ?? DEFAULT_DNS_PORT,
+      bind: '127.0.0.1',
+      required: opts.dnsPort !== undefined,
+      owner: 'edgefed',
+    },
   });
-  say(`hub serving at ${hub.url} (${Date.now() - t0} ms)`);
+  say(
+    `hub serving at ${hub.url}${hub.dnsAddress ? `, DNS at ${hub.dnsAddress}` : ''} (${Date.now() - t0} ms)`,
+  );
   const kc = new KubeConfig();
   kc.loadFromFile(hub.kubeconfigPath);
   const admin = new KubeClient(kc, { fieldManager: 'edgefed-up' });

@@ -33,7 +33,10 @@ describe('npm start: the demo comes up and the printed commands work', function 
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm start did not come up in 90 s:\n${out}\n${err}`)), 90_000);
+      const timer = setTimeout(
+        () => reject(new Error(`npm start did not come up in 90 s:\n${out}\n${err}`)),
+        90_000,
+      );
       const check = setInterval(() => {
         if (out.includes('Press Ctrl-C to stop')) {
           clearTimeout(timer);
@@ -50,19 +53,27 @@ describe('npm start: the demo comes up and the printed commands work', function 
   });
 
   after(async () => {
-    if (proc?.pid && proc.exitCode === null) {
+    const alive = () => proc.exitCode === null && proc.signalCode === null;
+    if (proc?.pid && alive()) {
       const exited = new Promise((r) => proc.once('exit', r));
       process.kill(-proc.pid, 'SIGINT');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
+      // The group (npm and edgefed) may be gone already.
+      if (alive()) process.kill(-proc.pid, 'SIGKILL');
     }
     cleanup(dir);
   });
 
   it('reports progress while it starts: the hub, each site, then Ready', () => {
     assert.match(out, /\[1\/4\] hub serving at https:\/\/127\.0\.0\.1:\d+/);
-    assert.match(out, /\[2\/4\] edge site cluster1 \(region eu, zone eu-1, simulated engine\) joined and running/);
-    assert.match(out, /\[3\/4\] edge site cluster2 \(region us, zone us-1, simulated engine\) joined and running/);
+    assert.match(
+      out,
+      /\[2\/4\] edge site cluster1 \(region eu, zone eu-1, simulated engine\) joined and running/,
+    );
+    assert.match(
+      out,
+      /\[3\/4\] edge site cluster2 \(region us, zone us-1, simulated engine\) joined and running/,
+    );
     assert.match(out, /\[4\/4\] all 2 clusters Ready/);
   });
 
