@@ -1,6 +1,23 @@
 import 'reflect-metadata';
-import { createHash, webcrypto, randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  webcrypto,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
@@ -23,6 +40,24 @@ export interface Pki {
   admin: KeyPair;
   /** sha256:<hex> of the CA certificate's DER, as kubeadm's --discovery-token-ca-cert-hash. */
   caHash: string;
+  /**
+   * Requested names the serving certificate does not cover. Only a shared PKI directory (used as
+   * is, never rewritten by a replica) can leave some; clients dialling those names refuse it.
+   */
+  uncovered?: string[];
+}
+
+export interface EnsurePkiOptions {
+  /**
+   * The directory is shared by several hub replicas (`--pki-dir`): created once, under a lock, by
+   * the first replica, with the names that replica asks for; afterwards every replica uses it as
+   * is, so all of them present the same serving certificate. A near-expiry serving certificate is
+   * re-issued keeping its names (plus the requested ones). Default false: a hub's own directory,
+   * whose serving certificate is re-issued whenever it misses a requested name.
+   */
+  shared?: boolean;
+  /** How long to wait for another replica holding the directory's lock (default 60 s). */
+  lockTimeoutMs?: number;
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
@@ -129,57 +164,159 @@ export function caCertHash(caPem: string): string {
   return `sha256:${createHash('sha256').update(der).digest('hex')}`;
 }
 
+/** Write to a temporary name, then rename: a reader never sees half a file. */
+function writeAtomic(path: string, content: string, mode = 0o644): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  renameSync(tmp, path);
+}
+
 function writeSecret(path: string, content: string): void {
-  writeFileSync(path, content, { mode: 0o600 });
+  writeAtomic(path, content, 0o600);
+}
+
+/** A lock older than this is from a process that died holding it. */
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Holds `<dir>/.lock` (O_EXCL create) while fn runs, so replicas starting at once against a shared
+ * PKI directory do not each create a CA. Works on local disks and on NFS v3+.
+ */
+async function withLock<T>(dir: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, '.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
+      } catch {
+        // Released (or removed by another waiter) meanwhile: try again.
+      }
+      if (Date.now() > deadline)
+        throw new Error(`${lock} is held by another process (remove it if no hub is starting)`);
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** DNS names and IPs of a certificate's subjectAltName. */
+function sanNames(cert: X509Certificate): { dns: string[]; ips: string[] } {
+  const dns: string[] = [];
+  const ips: string[] = [];
+  for (const part of (cert.subjectAltName ?? '').split(/,\s*/)) {
+    if (part.startsWith('DNS:')) dns.push(part.slice(4));
+    else if (part.startsWith('IP Address:')) ips.push(part.slice(11));
+  }
+  return { dns, ips };
+}
+
+/** Node prints IPv6 SANs expanded (0:0:0:0:0:0:0:1); compare addresses, not spellings. */
+function coversIp(san: string[], ip: string): boolean {
+  const norm = (a: string): string => {
+    if (!a.includes(':')) return a;
+    try {
+      return new URL(`http://[${a}]/`).hostname;
+    } catch {
+      return a;
+    }
+  };
+  return san.some((s) => norm(s) === norm(ip));
+}
+
+/** Whether a key pair read from disk belongs together (a crash between two writes can split it). */
+function matches(pair: KeyPair): boolean {
+  try {
+    const fromKey = createPublicKey(createPrivateKey(pair.key)).export({ type: 'spki', format: 'der' });
+    const fromCert = new X509Certificate(pair.cert).publicKey.export({ type: 'spki', format: 'der' });
+    return fromKey.equals(fromCert);
+  } catch {
+    return false;
+  }
+}
+
+function readPair(dir: string, name: string): KeyPair | undefined {
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  if (!existsSync(crt) || !existsSync(key)) return undefined;
+  return { cert: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
+}
+
+/** The key first, then the certificate: a reader that finds the certificate finds its key. */
+function writePair(dir: string, name: string, pair: KeyPair): void {
+  writeSecret(join(dir, `${name}.key`), pair.key);
+  writeAtomic(join(dir, `${name}.crt`), pair.cert);
 }
 
 /**
- * The hub's PKI under <dataDir>/pki: a CA, a serving certificate for the given names, and an admin
- * client certificate (O=system:masters). Created on first start, reused afterwards; the serving
- * certificate is re-issued when it does not cover a requested name.
+ * The hub's PKI in `dir` (<dataDir>/pki by default): a CA, a serving certificate for the given
+ * names, and an admin client certificate (O=system:masters). Created on first start, reused
+ * afterwards. In a hub's own directory the serving certificate is re-issued when it does not cover
+ * a requested name; a shared directory (opts.shared) is used as is (see EnsurePkiOptions).
  */
-export async function ensurePki(dir: string, names: { dns: string[]; ips: string[] }): Promise<Pki> {
+export async function ensurePki(
+  dir: string,
+  names: { dns: string[]; ips: string[] },
+  opts: EnsurePkiOptions = {},
+): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const p = (f: string) => join(dir, f);
-  let ca: KeyPair;
-  if (existsSync(p('ca.crt')) && existsSync(p('ca.key'))) {
-    ca = { cert: readFileSync(p('ca.crt'), 'utf8'), key: readFileSync(p('ca.key'), 'utf8') };
-  } else {
+  return withLock(dir, opts.lockTimeoutMs ?? 60_000, () => ensurePkiLocked(dir, names, opts.shared ?? false));
+}
+
+async function ensurePkiLocked(
+  dir: string,
+  names: { dns: string[]; ips: string[] },
+  shared: boolean,
+): Promise<Pki> {
+  let ca = readPair(dir, 'ca');
+  if (ca && !matches(ca)) throw new Error(`${dir}: ca.key does not belong to ca.crt`);
+  if (!ca) {
     ca = await createCA('edgefed-ca');
-    writeFileSync(p('ca.crt'), ca.cert);
-    writeSecret(p('ca.key'), ca.key);
+    writePair(dir, 'ca', ca);
   }
-  let server: KeyPair | undefined;
-  if (existsSync(p('server.crt')) && existsSync(p('server.key'))) {
-    server = { cert: readFileSync(p('server.crt'), 'utf8'), key: readFileSync(p('server.key'), 'utf8') };
+  const caPublicKey = new X509Certificate(ca.cert).publicKey;
+  let server = readPair(dir, 'server');
+  let uncovered: string[] = [];
+  let keep = { dns: [] as string[], ips: [] as string[] };
+  if (server) {
     const c = new X509Certificate(server.cert);
-    const san = c.subjectAltName ?? '';
-    const covered =
-      names.dns.every((d) => san.includes(`DNS:${d}`)) &&
-      names.ips.every((ip) => san.includes(`IP Address:${ip}`));
-    if (
-      !covered ||
-      new Date(c.validTo).getTime() < Date.now() + 30 * DAY ||
-      !c.verify(new X509Certificate(ca.cert).publicKey)
-    )
+    const san = sanNames(c);
+    uncovered = [
+      ...names.dns.filter((d) => !san.dns.includes(d)),
+      ...names.ips.filter((ip) => !coversIp(san.ips, ip)),
+    ];
+    const usable = matches(server) && c.verify(caPublicKey);
+    const expiring = new Date(c.validTo).getTime() < Date.now() + 30 * DAY;
+    if (!usable || expiring || (uncovered.length > 0 && !shared)) {
+      // Re-issued: a shared one keeps the names the other replicas are reached by.
+      if (shared && usable) keep = san;
       server = undefined;
+    }
   }
   if (!server) {
-    const s = await issue(ca, {
-      commonName: 'edgefed-hub',
-      dnsNames: names.dns,
-      ips: names.ips,
-      usage: 'server',
-      days: 365,
-    });
+    const dns = [...new Set([...keep.dns, ...names.dns])];
+    const ips = [...keep.ips];
+    for (const ip of names.ips) if (!coversIp(ips, ip)) ips.push(ip);
+    const s = await issue(ca, { commonName: 'edgefed-hub', dnsNames: dns, ips, usage: 'server', days: 365 });
     server = { cert: s.cert, key: s.key as string };
-    writeFileSync(p('server.crt'), server.cert);
-    writeSecret(p('server.key'), server.key);
+    writePair(dir, 'server', server);
+    uncovered = [];
   }
-  let admin: KeyPair;
-  if (existsSync(p('admin.crt')) && existsSync(p('admin.key'))) {
-    admin = { cert: readFileSync(p('admin.crt'), 'utf8'), key: readFileSync(p('admin.key'), 'utf8') };
-  } else {
+  let admin = readPair(dir, 'admin');
+  if (admin && !(matches(admin) && new X509Certificate(admin.cert).verify(caPublicKey))) admin = undefined;
+  if (!admin) {
     const a = await issue(ca, {
       commonName: 'edgefed-admin',
       organizations: ['system:masters'],
@@ -187,8 +324,7 @@ export async function ensurePki(dir: string, names: { dns: string[]; ips: string
       days: 365,
     });
     admin = { cert: a.cert, key: a.key as string };
-    writeFileSync(p('admin.crt'), admin.cert);
-    writeSecret(p('admin.key'), admin.key);
+    writePair(dir, 'admin', admin);
   }
-  return { ca, server, admin, caHash: caCertHash(ca.cert) };
+  return { ca, server, admin, caHash: caCertHash(ca.cert), ...(uncovered.length ? { uncovered } : {}) };
 }

@@ -16,7 +16,7 @@ import {
   startKnot,
   type Daemon,
   type DnsHub,
-} from '../unit/dns/harness.js';
+} from '../helpers/dns.js';
 
 const KEY = 'edgefed-key';
 

@@ -11,7 +11,7 @@ import {
   ensureDnsCrds,
   startDnsHub,
   type DnsHub,
-} from '../unit/dns/harness.js';
+} from '../helpers/dns.js';
 
 const BIG = Array.from({ length: 120 }, (_, i) => `10.20.${Math.floor(i / 200)}.${(i % 200) + 1}`);
 

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, kubectl, kubectlOk, tempDir, toYaml, waitFor } from '../../helpers/hub.js';
+import { ROOT, kubectl, kubectlOk, tempDir, toYaml, waitFor } from './hub.js';
 
 export interface DnsHub {
   url: string;
