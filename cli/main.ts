@@ -6,6 +6,7 @@ import { addDnsOptions, dnsConfigFromCli } from '../dns/options.js';
 import { registerFederationCommands } from './commands/federation.js';
 import { registerControllersCommand } from './commands/controllers.js';
 import { addStoreOptions, etcdFromCli, type StoreCliOptions } from './commands/store-options.js';
+import { addReplicaOptions, replicaFromCli, type ReplicaCliOptions } from './commands/replica-options.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -79,7 +80,8 @@ program
         requireAcceptance?: boolean;
         agentCertDays: number;
         failoverGrace: number;
-      } & StoreCliOptions,
+      } & StoreCliOptions &
+        ReplicaCliOptions,
     ) => {
       const logger = createLogger(o.logLevel);
       const hub = await startHub({
@@ -101,6 +103,7 @@ program
         failoverGraceSeconds: o.failoverGrace,
         dns: dnsConfigFromCli(o),
         etcd: etcdFromCli(o),
+        ...replicaFromCli(o),
       });
       process.stdout.write(
         `edgefed hub is serving at ${hub.url}\n` +
@@ -147,6 +150,7 @@ program
 // After the hub's own options, so `edgefed hub --help` lists them last.
 addDnsOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
 addStoreOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
+addReplicaOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
 registerFederationCommands(program);
 registerControllersCommand(program);
 (await import('./commands/agent.js')).registerAgentCommands(program);

@@ -16,6 +16,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { packageRoot } from './package-root.js';
 import { ensurePki, type Pki } from './pki.js';
 import { registerTunnel } from './tunnel/index.js';
+import { HubReplicas, advertiseUrlHost, pkiLocation, type ReplicaOptions } from './replicas/index.js';
 import { KubeClient } from '../controllers/runtime/client.js';
 import { agentAuthorizer } from './join/agent-authorizer.js';
 import { KnownClusters } from './join/known-clusters.js';
@@ -49,6 +50,12 @@ export interface HubOptions {
   etcd?: EtcdStoreOptions;
   /** Cluster name in the written admin.kubeconfig (default `edgefed`). */
   clusterName?: string;
+  /** PKI directory (default <dataDir>/pki). One given here is shared by replicas: created once, used as is. */
+  pkiDir?: string;
+  /** Several replicas on one store: replica id, the URL peers reach this one at (hub/replicas). */
+  replica?: ReplicaOptions;
+  /** Controller leader election on the edgefed-controller-manager Lease (defaults 15 / 10 / 2 s). */
+  leaderElection?: { leaseDurationSeconds?: number; renewDeadlineSeconds?: number; retryPeriodSeconds?: number };
 }
 
 export interface RunningHub {
@@ -78,7 +85,25 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const dns = ['localhost', hostname(), ...(opts.advertise ?? []).filter((a) => !isIP(a))];
   const ips = ['127.0.0.1', '::1', ...(opts.advertise ?? []).filter((a) => isIP(a))];
   if (opts.bind !== '0.0.0.0' && opts.bind !== '::' && isIP(opts.bind)) ips.push(opts.bind);
-  const pki = await ensurePki(join(opts.dataDir, 'pki'), { dns: [...new Set(dns)], ips: [...new Set(ips)] });
+  const urlHost = advertiseUrlHost(opts.replica?.advertiseUrl);
+  if (urlHost) (isIP(urlHost) ? ips : dns).push(urlHost);
+  const pkiAt = pkiLocation(opts.dataDir, opts.pkiDir);
+  const pki = await ensurePki(
+    pkiAt.dir,
+    { dns: [...new Set(dns)], ips: [...new Set(ips)] },
+    { shared: pkiAt.shared },
+  );
+  if (pki.uncovered)
+    log.warn(
+      { pkiDir: pkiAt.dir, uncovered: pki.uncovered },
+      'the shared serving certificate does not cover these names of this replica: clients dialling them ' +
+        'refuse it (re-create server.crt/server.key once with every replica name in --advertise)',
+    );
+  // Several replicas on one etcd: Leases for discovery, proxy requests forwarded to the tunnel's replica.
+  const replicas =
+    !opts.bare && (opts.replica?.enabled ?? opts.etcd !== undefined)
+      ? new HubReplicas({ options: opts.replica ?? {}, pki, log: log.child({ component: 'replicas' }) })
+      : undefined;
   // SQLite in the data dir by default; etcd when one machine is not enough (several hub replicas).
   const store = await openStore(
     opts.etcd ? { kind: 'etcd', ...opts.etcd } : { kind: 'sqlite', path: join(opts.dataDir, 'state.db') },
@@ -116,6 +141,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       log: log.child({ component: 'tunnel' }),
       isClusterKnown: (name) => known.has(name),
       agentKey: (name) => known.agentKey(name),
+      ...replicas?.tunnelDeps(),
     });
   }
   await api.start();
@@ -147,6 +173,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   });
   adminKc.loadFromFile(kubeconfigPath);
   if (!opts.bare) known.start(adminKc, log.child({ component: 'known-clusters' }));
+  const replica = replicas?.start(adminKc, { port, bind: opts.bind });
   let manager: ControllerManager | undefined;
   if (opts.controllers !== false && !opts.bare) {
     const kc = new KubeConfig();
@@ -156,6 +183,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       log: log.child({ component: 'controllers' }),
       failoverGraceSeconds: opts.failoverGraceSeconds,
       heartbeatThresholdSeconds: opts.heartbeatThresholdSeconds,
+      ...opts.leaderElection,
     });
     manager.start();
   }
@@ -183,7 +211,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
           registry: api.metrics.registry,
         })
       : undefined;
-  log.info({ url, kubeconfig: kubeconfigPath }, 'hub is serving');
+  log.info({ url, kubeconfig: kubeconfigPath, replica }, 'hub is serving');
   return {
     api,
     store,
@@ -193,6 +221,8 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     kubeconfigPath,
     dnsAddress: dnsService?.address,
     async close() {
+      // First, while the API still serves: release this replica's Leases.
+      await replicas?.stop();
       await dnsService?.close();
       await push?.stop();
       await manager?.stop();

@@ -6,10 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiApp } from '../../apiserver/server/api-server.js';
 import { PROXY_PREFIX } from '../../agent/protocol.js';
-import { proxyHandler } from './proxy.js';
+import { proxyHandler, type ProxyFallback } from './proxy.js';
 import { SessionTable, type SessionDeps } from './sessions.js';
 
-export type TunnelDeps = SessionDeps;
+export type TunnelDeps = SessionDeps & {
+  /** Proxy requests for clusters with no session here (forwarding to another hub replica). */
+  forward?: ProxyFallback;
+};
 
 export interface TunnelRegistry {
   /** Whether the cluster's agent has a live tunnel session. */
@@ -59,7 +62,7 @@ export function registerTunnel(app: ApiApp, deps: TunnelDeps): TunnelRegistry {
   void app.register(async (proxy) => {
     proxy.removeAllContentTypeParsers();
     proxy.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    const handler = proxyHandler(sessions, log);
+    const handler = proxyHandler(sessions, log, deps.forward);
     for (const url of [`${PROXY_PREFIX}:cluster/proxy`, `${PROXY_PREFIX}:cluster/proxy/*`])
       proxy.route({ method: [...METHODS], url, handler });
   });

@@ -44,7 +44,13 @@ function hasDotSegment(path: string): boolean {
   return path.split('/').some((s) => s === '..' || s === '.' || /^(%2e|\.){1,2}$/i.test(s));
 }
 
-export function proxyHandler(sessions: SessionTable, log: RuntimeLogger) {
+/**
+ * Called when this process has no session for the cluster (another hub replica may have it):
+ * true when it took over the reply, false to answer 503 `cluster <name> is not connected`.
+ */
+export type ProxyFallback = (req: FastifyRequest, reply: FastifyReply, cluster: string) => Promise<boolean>;
+
+export function proxyHandler(sessions: SessionTable, log: RuntimeLogger, fallback?: ProxyFallback) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const user = req.edgefedUser;
     const target = parseProxyUrl(req.raw.url ?? req.url);
@@ -55,6 +61,7 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger) {
       );
     if (hasDotSegment(target.path)) throw errors.badRequest(`invalid path ${target.path}`);
     const session = sessions.get(target.cluster);
+    if (!session && fallback && (await fallback(req, reply, target.cluster))) return;
     if (!session) throw errors.unavailable(`cluster ${target.cluster} is not connected`);
 
     let stream: MuxStream;

@@ -23,6 +23,8 @@ export interface SessionDeps {
    * of the SPKI DER, hex), the agent's certificate must carry that key.
    */
   agentKey?: (name: string) => string | undefined;
+  /** A cluster's current session started (true) or ended (false; not when a newer one replaced it). */
+  onSessionChange?: (cluster: string, connected: boolean) => void;
   /** Keepalive tuning (tests): default PING every 10 s, dropped after 30 s of silence. */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
@@ -101,6 +103,7 @@ export class SessionTable {
     const s = this.sessions.get(name);
     if (!s) return;
     this.sessions.delete(name);
+    this.deps.onSessionChange?.(name, false);
     s.mux.close(reason, code);
   }
 
@@ -151,6 +154,7 @@ export class SessionTable {
     };
     const old = this.sessions.get(cluster);
     this.sessions.set(cluster, session);
+    this.deps.onSessionChange?.(cluster, true);
     if (old) old.mux.close('replaced by a newer session', 4001);
     // The session must not outlive the certificate that authenticated it (the agent renews and redials).
     const expiry = setTimeout(
@@ -164,7 +168,10 @@ export class SessionTable {
     log.info({ cluster, remote: session.remoteAddress, replaced: !!old }, 'tunnel session established');
     mux.once('close', (reason) => {
       clearTimeout(expiry);
-      if (this.sessions.get(cluster) === session) this.sessions.delete(cluster);
+      if (this.sessions.get(cluster) === session) {
+        this.sessions.delete(cluster);
+        this.deps.onSessionChange?.(cluster, false);
+      }
       log.info({ cluster, reason }, 'tunnel session closed');
     });
   }

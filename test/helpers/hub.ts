@@ -29,7 +29,14 @@ export function tempDir(prefix = 'edgefed-test-'): string {
 
 /** Starts `edgefed hub` as a real process on a free port and waits until it serves. */
 export async function startHub(
-  opts: { dataDir?: string; port?: number; extraArgs?: string[]; command?: 'hub' | 'apiserver' } = {},
+  opts: {
+    dataDir?: string;
+    port?: number;
+    extraArgs?: string[];
+    command?: 'hub' | 'apiserver';
+    /** `--pki-dir` (a PKI directory shared by hub replicas); the admin credentials are read from it. */
+    pkiDir?: string;
+  } = {},
 ): Promise<HubProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const proc = spawn(
@@ -43,6 +50,7 @@ export async function startHub(
       String(opts.port ?? 0),
       '--log-level',
       'warn',
+      ...(opts.pkiDir ? ['--pki-dir', opts.pkiDir] : []),
       ...(opts.extraArgs ?? []),
     ],
     {
@@ -68,7 +76,7 @@ export async function startHub(
     });
   });
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
-  const pki = join(dataDir, 'pki');
+  const pki = opts.pkiDir ?? join(dataDir, 'pki');
   const tls = {
     ca: readFileSync(join(pki, 'ca.crt'), 'utf8'),
     cert: readFileSync(join(pki, 'admin.crt'), 'utf8'),
