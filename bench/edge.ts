@@ -359,7 +359,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   try {
     if (!existsSync(BIN)) throw new Error('run `npm run build` first');
-    await realContainers(dir);
+    if (process.env.EDGE_BENCH_REAL !== '0') await realContainers(dir);
+    else notes.push('part 1 skipped (EDGE_BENCH_REAL=0)');
     await simulatedSites(dir, SITES);
   } finally {
     await cleanup();

@@ -16,7 +16,13 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { packageRoot } from './package-root.js';
 import { ensurePki, type Pki } from './pki.js';
 import { registerTunnel } from './tunnel/index.js';
-import { HubReplicas, advertiseUrlHost, pkiLocation, type ReplicaOptions } from './replicas/index.js';
+import {
+  HubReplicas,
+  advertiseUrlHost,
+  pkiLocation,
+  retryConflicts,
+  type ReplicaOptions,
+} from './replicas/index.js';
 import { KubeClient } from '../controllers/runtime/client.js';
 import { agentAuthorizer } from './join/agent-authorizer.js';
 import { KnownClusters } from './join/known-clusters.js';
@@ -55,7 +61,11 @@ export interface HubOptions {
   /** Several replicas on one store: replica id, the URL peers reach this one at (hub/replicas). */
   replica?: ReplicaOptions;
   /** Controller leader election on the edgefed-controller-manager Lease (defaults 15 / 10 / 2 s). */
-  leaderElection?: { leaseDurationSeconds?: number; renewDeadlineSeconds?: number; retryPeriodSeconds?: number };
+  leaderElection?: {
+    leaseDurationSeconds?: number;
+    renewDeadlineSeconds?: number;
+    retryPeriodSeconds?: number;
+  };
 }
 
 export interface RunningHub {
@@ -145,18 +155,23 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     });
   }
   await api.start();
-  await ensureNamespaces(api, opts.bare ? BARE_NAMESPACES : SYSTEM_NAMESPACES);
+  // Replicas starting at once on one etcd race for these writes: the loser re-reads and goes on.
+  await retryConflicts(() => ensureNamespaces(api, opts.bare ? BARE_NAMESPACES : SYSTEM_NAMESPACES));
   if (!opts.bare) {
     const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
-    await installCrds(
-      api,
-      manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
-      log,
+    await retryConflicts(() =>
+      installCrds(
+        api,
+        manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
+        log,
+      ),
     );
-    await installDefaults(
-      api,
-      manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
-      log,
+    await retryConflicts(() =>
+      installDefaults(
+        api,
+        manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
+        log,
+      ),
     );
   }
   const port = await api.listen(opts.port, opts.bind);

@@ -30,8 +30,24 @@ export interface ReplicaOptions {
   id?: string;
   /** The URL other replicas reach this one at (default https://<bind address>:<port>). */
   advertiseUrl?: string;
-  /** Replica and tunnel Lease validity (default 15 s, renewed every third of it). */
+  /** Replica Lease validity (default 15 s, renewed every third of it; tunnel Leases: 40 s / 10 s). */
   leaseDurationSeconds?: number;
+}
+
+/**
+ * Runs fn again (up to `attempts` times) when it fails with HTTP 409 (AlreadyExists or Conflict):
+ * for the hub's start-up writes (namespaces, CRDs, defaults), which replicas starting at once on
+ * one store race for. Each attempt re-reads what it writes, so the loser converges on the winner's.
+ */
+export async function retryConflicts<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 50 * i + Math.random() * 100));
+    }
+  }
 }
 
 /** Where the PKI lives: `<dataDir>/pki` (this hub's own) unless a directory shared by replicas is given. */

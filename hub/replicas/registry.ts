@@ -74,10 +74,16 @@ export interface ReplicaRegistryOptions {
   log: RuntimeLogger;
   /** sha256:<hex> of the CA this replica serves with: replicas with another CA are reported. */
   caHash?: string;
-  /** Lease validity (default 15 s). */
+  /** Replica Lease validity (default 15 s). */
   leaseDurationSeconds?: number;
-  /** Renewal period (default a third of the duration). */
+  /** Replica Lease renewal period (default a third of the duration). */
   renewIntervalMs?: number;
+  /**
+   * Tunnel Lease validity (default 40 s, renewed every quarter of it, as kubelets renew node
+   * Leases): one write per connected cluster every 10 s. A longer validity costs nothing when a
+   * replica dies: forwards to it fail at once (503), and the agent's reconnect re-claims the Lease.
+   */
+  tunnelLeaseDurationSeconds?: number;
 }
 
 export class ReplicaRegistry {
@@ -85,12 +91,14 @@ export class ReplicaRegistry {
   private readonly log: RuntimeLogger;
   private readonly durationSeconds: number;
   private readonly renewMs: number;
+  private readonly tunnelSeconds: number;
+  private readonly tunnelRenewMs: number;
   private client?: KubeClient;
   private url = '';
   private timer?: NodeJS.Timeout;
   private stopped = false;
   /** Clusters with a live session here; `claim` until this session's claim has been written. */
-  private readonly local = new Map<string, { claim: boolean }>();
+  private readonly local = new Map<string, { claim: boolean; writtenAt: number }>();
   /** Per-cluster chains: the Lease writes of one cluster happen in order. */
   private readonly chains = new Map<string, Promise<void>>();
   private ownLease: Promise<void> = Promise.resolve();
@@ -101,6 +109,8 @@ export class ReplicaRegistry {
     this.log = opts.log;
     this.durationSeconds = opts.leaseDurationSeconds ?? 15;
     this.renewMs = opts.renewIntervalMs ?? Math.max(500, (this.durationSeconds * 1000) / 3);
+    this.tunnelSeconds = opts.tunnelLeaseDurationSeconds ?? 40;
+    this.tunnelRenewMs = (this.tunnelSeconds * 1000) / 4;
   }
 
   /** Starts publishing this replica (call once its API serves; `url` is where other replicas reach it). */
@@ -117,7 +127,7 @@ export class ReplicaRegistry {
   /** A tunnel session of `cluster` became (or stopped being) the current one on this replica. */
   tunnelChanged(cluster: string, connected: boolean): void {
     if (this.stopped) return;
-    if (connected) this.local.set(cluster, { claim: true });
+    if (connected) this.local.set(cluster, { claim: true, writtenAt: 0 });
     else this.local.delete(cluster);
     this.schedule(cluster);
   }
@@ -167,7 +177,9 @@ export class ReplicaRegistry {
         this.log.warn({ err: e, replica: this.id }, 'renewing the replica lease failed'),
       ),
     );
-    for (const c of this.local.keys()) this.schedule(c);
+    const now = Date.now();
+    for (const [c, entry] of this.local)
+      if (entry.claim || now - entry.writtenAt >= this.tunnelRenewMs - this.renewMs / 2) this.schedule(c);
   }
 
   private schedule(cluster: string, releasing = false): void {
@@ -277,7 +289,7 @@ export class ReplicaRegistry {
         }
         const spec = {
           holderIdentity: this.id,
-          leaseDurationSeconds: this.durationSeconds,
+          leaseDurationSeconds: this.tunnelSeconds,
           renewTime: microTime(now),
           acquireTime: holder === this.id ? (cur?.spec?.acquireTime ?? microTime(now)) : microTime(now),
           leaseTransitions: (cur?.spec?.leaseTransitions ?? 0) + (holder === this.id || !cur ? 0 : 1),
@@ -294,8 +306,8 @@ export class ReplicaRegistry {
           await client.update(path, { ...cur, spec });
         }
         if (holder !== this.id) this.log.info({ cluster, replica: this.id }, 'tunnel lease claimed');
-        const still = this.local.get(cluster);
-        if (still === want) want.claim = false;
+        want.writtenAt = now;
+        want.claim = false;
         return;
       } catch (e) {
         if (isConflict(e) || isAlreadyExists(e)) continue;

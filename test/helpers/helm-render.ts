@@ -247,14 +247,19 @@ class ExprParser {
       this.i++;
       this.checkFunction(head.v);
       const args: Expr[] = [];
-      for (let l = this.peek(); l && !(l.k === 'punct' && l.v !== '('); l = this.peek()) args.push(this.operand());
+      for (let l = this.peek(); l && !(l.k === 'punct' && l.v !== '('); l = this.peek())
+        args.push(this.operand());
       return { t: 'call', fn: head.v, args };
     }
     if (!first) throw new TemplateError(`${this.where}: only a function can follow |`);
     const v = this.operand();
     const next = this.peek();
     if (next && !(next.k === 'punct' && next.v !== '('))
-      throw new TemplateError(`${this.where}: ${JSON.stringify(next.v)} cannot follow a value`);
+      throw new TemplateError(
+        v.t === 'field'
+          ? `${this.where}: a field takes no arguments (methods such as .Files.Get are not in the subset)`
+          : `${this.where}: ${JSON.stringify(next.v)} cannot follow a value`,
+      );
     return v;
   }
 
@@ -354,7 +359,11 @@ function parseTemplate(src: string, file: string): Parsed {
   }
   const open = top();
   if (open.kind !== 'root')
-    throw new TemplateError(`${file}: unclosed ${open.kind === 'define' ? `define ${open.name}` : 'if'}`);
+    throw new TemplateError(
+      open.kind === 'define'
+        ? `${file}:${open.line}: unclosed define ${open.name}`
+        : `${file}:${open.node.line}: unclosed if`,
+    );
   return { body: root, defines };
 }
 
@@ -563,7 +572,8 @@ class Renderer {
       case 'join': {
         arity(2);
         const list = args[1];
-        if (!Array.isArray(list)) throw new TemplateError(`${where}: join needs a list, got ${typeName(list)}`);
+        if (!Array.isArray(list))
+          throw new TemplateError(`${where}: join needs a list, got ${typeName(list)}`);
         return list.map((v) => str(v, fn, where)).join(str(args[0], fn, where));
       }
       default:
@@ -788,7 +798,8 @@ const BUILTIN_GROUPS = new Set([
 ]);
 
 /**
- * Unknown fields and wrong value types in a built-in object, against the API types of the
+ * Unknown fields and wrong value types in a built-in object (stricter than Kubernetes in one way:
+ * quantities must be strings, "1Gi" or "2", as client-node types them), against the API types of the
  * Kubernetes version @kubernetes/client-node was generated from; [] when none; undefined for kinds
  * of other groups (custom resources: the hub validates those against their CRD schema).
  */
@@ -800,12 +811,14 @@ export function kubernetesFieldErrors(obj: KubeObject): string[] | undefined {
   const id = `${obj.kind} ${obj.metadata.name}`;
   if (!model) return [`${id}: ${obj.apiVersion} ${obj.kind} is not a Kubernetes kind`];
   const errors: string[] = [];
-  check(obj, model, id, errors);
-  return errors;
+  check(obj, model, '', errors);
+  return errors.map((e) => `${id}: ${e}`);
 }
 
 function check(v: unknown, type: string, path: string, errors: string[]): void {
-  const bad = (what: string): void => void errors.push(`${path}: ${what}`);
+  const bad = (what: string): void => void errors.push(`${path || '(object)'}: ${what}`);
+  const at = (k: string | number): string =>
+    typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k;
   if (v === null || v === undefined) return;
   if (type === 'any') return;
   if (type === 'string' || type === 'Date') {
@@ -827,13 +840,13 @@ function check(v: unknown, type: string, path: string, errors: string[]): void {
   const arr = /^Array<(.+)>$/.exec(type);
   if (arr) {
     if (!Array.isArray(v)) return bad('expected a list');
-    v.forEach((x, i) => check(x, arr[1], `${path}[${i}]`, errors));
+    v.forEach((x, i) => check(x, arr[1], at(i), errors));
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
     if (typeof v !== 'object' || Array.isArray(v)) return bad('expected a map');
-    for (const [k, x] of Object.entries(v)) check(x, map[1], `${path}.${k}`, errors);
+    for (const [k, x] of Object.entries(v)) check(x, map[1], at(k), errors);
     return;
   }
   const attrs = attributes(type);
@@ -842,7 +855,7 @@ function check(v: unknown, type: string, path: string, errors: string[]): void {
   for (const [k, x] of Object.entries(v)) {
     const a = attrs.find((at) => at.baseName === k);
     if (!a) bad(`unknown field ${JSON.stringify(k)} (${type})`);
-    else check(x, a.type, `${path}.${k}`, errors);
+    else check(x, a.type, at(k), errors);
   }
 }
 
@@ -863,7 +876,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     else dir = a;
   }
   if (!dir) {
-    process.stderr.write('usage: helm-render.ts CHART_DIR [--name R] [--namespace NS] [--set a.b=c] [-f values.yaml]\n');
+    process.stderr.write(
+      'usage: helm-render.ts CHART_DIR [--name R] [--namespace NS] [--set a.b=c] [-f values.yaml]\n',
+    );
     process.exit(2);
   }
   try {

@@ -8,7 +8,13 @@
  * costs a client nothing but a retry inside the balancer. When either side closes or fails, the
  * other side is closed too: a client whose backend died sees its connection end, as behind a
  * real L4 balancer, and reconnects.
+ *
+ * spawnTcpBalancer() runs it in its own process (controlled over IPC), so a test's synchronous
+ * kubectl or CLI runs do not stall the traffic of the agents behind it; startTcpBalancer() runs it
+ * in the calling process.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface Backend {
@@ -120,4 +126,71 @@ export async function startTcpBalancer(
       await closed;
     },
   };
+}
+
+export interface TcpBalancerProcess {
+  url: string;
+  port: number;
+  setBackends(backends: Backend[]): Promise<void>;
+  connections(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+type Op = { op: 'set'; backends: Backend[] } | { op: 'connections' };
+type Request = Op & { id: number };
+type Reply = { id: number; connections?: Record<string, number> } | { port: number };
+
+/** The balancer in a child process (this file, run through tsx), controlled over IPC. */
+export async function spawnTcpBalancer(backends: Backend[]): Promise<TcpBalancerProcess> {
+  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(backends)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let seq = 0;
+  const pending = new Map<number, (r: Reply) => void>();
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`tcp balancer exited with ${code}`)));
+    child.on('message', (m: Reply) => {
+      if ('port' in m) resolve(m.port);
+      else pending.get(m.id)?.(m);
+    });
+  });
+  const call = (r: Op): Promise<Reply> => {
+    const id = ++seq;
+    return new Promise((resolve) => {
+      pending.set(id, (reply) => {
+        pending.delete(id);
+        resolve(reply);
+      });
+      child.send({ ...r, id });
+    });
+  };
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    async setBackends(b) {
+      await call({ op: 'set', backends: b });
+    },
+    async connections() {
+      const r = await call({ op: 'connections' });
+      return 'connections' in r ? (r.connections ?? {}) : {};
+    },
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// Child-process mode (spawnTcpBalancer): backends in argv, control messages over IPC.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.send) {
+  const lb = await startTcpBalancer(JSON.parse(process.argv[2] ?? '[]') as Backend[]);
+  // The test process went away: so does the balancer.
+  process.once('disconnect', () => process.exit(0));
+  process.on('message', (m: Request) => {
+    if (m.op === 'set') lb.setBackends(m.backends);
+    process.send?.({ id: m.id, ...(m.op === 'connections' ? { connections: lb.connections() } : {}) });
+  });
+  process.send({ port: lb.port });
 }

@@ -27,7 +27,7 @@ import {
   waitFor,
   type HubProcess,
 } from '../helpers/hub.js';
-import { backendOf, startTcpBalancer, type TcpBalancer } from '../helpers/tcp-balancer.js';
+import { backendOf, spawnTcpBalancer, type TcpBalancerProcess } from '../helpers/tcp-balancer.js';
 
 const BIN = join(ROOT, 'bin', 'edgefed');
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces';
@@ -58,7 +58,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
   let pkiDir: string;
   let a: HubProcess;
   let b: HubProcess;
-  let lb: TcpBalancer;
+  let lb: TcpBalancerProcess;
   const members: Record<string, HubProcess> = {};
   const agents: Record<string, ChildProcess> = {};
   const dirs: Record<string, string> = {};
@@ -108,7 +108,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
       startHub({ command: 'apiserver' }),
       startHub({ command: 'apiserver' }),
     ]);
-    lb = await startTcpBalancer([backendOf(a.url)]);
+    lb = await spawnTcpBalancer([backendOf(a.url)]);
     const token = edgefed(['token', 'create', '--kubeconfig', a.kubeconfig, '--print-join-command']);
     assert.equal(token.code, 0, token.stderr);
     const t = /--token (\S+)/.exec(token.stdout)![1];
@@ -165,7 +165,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
       );
     }
     // From now on new connections go to either replica.
-    lb.setBackends([backendOf(a.url), backendOf(b.url)]);
+    await lb.setBackends([backendOf(a.url), backendOf(b.url)]);
   });
 
   after(async () => {
@@ -211,7 +211,9 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
     assert.match(ns, /namespace\/default/);
     assert.doesNotMatch(ns, /kube-federation-system/, "the member's namespaces, not the hub's");
     assert.match(kubectlOk(cfg, ['get', '--raw', '/version']), /gitVersion/);
-    assert.match(kubectlOk(cfg, ['get', 'pods', '-A']), /No resources found|NAMESPACE/);
+    const pods = kubectl(cfg, ['get', 'pods', '-A']);
+    assert.equal(pods.code, 0, pods.stderr);
+    assert.match(pods.stdout + pods.stderr, /No resources found|NAMESPACE/);
 
     const watchers = async (): Promise<number> => {
       const m = (await request(members.east, 'GET', '/metrics')).body;
@@ -335,6 +337,14 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
     await a.kill9();
     killed = true;
     const killedAt = Date.now();
+    // (c), timed from the kill: both agents' tunnels claimed by B.
+    const tunnelsMoved = waitFor(
+      'both tunnels on replica b',
+      async () =>
+        (await tunnelHolder(b, 'east')) === 'b' && (await tunnelHolder(b, 'west')) === 'b' ? true : undefined,
+      30_000,
+      100,
+    ).then(() => Date.now() - killedAt);
     await sleep(3000);
     stop = true;
     await Promise.all(loops);
@@ -347,6 +357,9 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
     );
     const lost = acked.filter((n) => !present.has(n));
     assert.deepEqual(lost, [], `${acked.length} acknowledged applies, all present through replica B`);
+    console.log(
+      `      ${acked.length} applies acknowledged (${ackedAfterKill} after the kill), all read back through B`,
+    );
 
     // (b) B takes the controller Lease and reconciles a FederatedDeployment created after the kill.
     kubectlOk(
@@ -401,17 +414,19 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
     const holder = (await lease(b, 'kube-federation-system', 'edgefed-controller-manager'))?.spec
       ?.holderIdentity;
     assert.ok(holder?.endsWith(`-${b.proc.pid}`), `B leads now (holder ${holder})`);
+    assert.ok(
+      reconciledIn < (LEASE_SECONDS + 8) * 1000,
+      `reconciled ${reconciledIn} ms after the kill (controller lease ${LEASE_SECONDS} s)`,
+    );
     console.log(
       `      controllers on replica B reconciled ${(reconciledIn / 1000).toFixed(1)} s after A was killed`,
     );
 
     // (c) The agents reconnect through the balancer to B: tunnels, watches, heartbeats.
+    console.log(
+      `      both tunnels on replica B ${((await tunnelsMoved) / 1000).toFixed(1)} s after A was killed`,
+    );
     for (const cluster of ['east', 'west']) {
-      await waitFor(
-        `${cluster}'s tunnel on replica b`,
-        async () => (await tunnelHolder(b, cluster)) === 'b',
-        20_000,
-      );
       await waitFor(
         `${cluster} Ready`,
         async () => ((await ready(b, cluster)) === 'True' ? true : undefined),
@@ -434,7 +449,11 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
       );
       assert.equal(viaLb.status, 200, viaLb.body.slice(0, 200));
     }
-    assert.deepEqual(Object.keys(lb.connections()), [`127.0.0.1:${b.port}`], 'everything now goes to B');
+    assert.deepEqual(
+      Object.keys(await lb.connections()),
+      [`127.0.0.1:${b.port}`],
+      'everything now goes to B',
+    );
   });
 });
 
