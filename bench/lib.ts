@@ -46,8 +46,14 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
+/** Hub flags beyond the defaults: `pkiDir` is passed as --pki-dir and is where the admin TLS is read. */
+export interface HubOptions {
+  extraArgs?: string[];
+  pkiDir?: string;
+}
+
 /** Starts `edgefed hub` on a free port on 127.0.0.1 and waits until it serves. */
-export async function startHub(dataDir: string, timeoutMs = 30_000): Promise<Hub> {
+export async function startHub(dataDir: string, timeoutMs = 30_000, opts: HubOptions = {}): Promise<Hub> {
   const bin = join(packageRoot(), 'bin', 'edgefed');
   // e.g. BENCH_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the hub (written on exit).
   const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
@@ -63,6 +69,8 @@ export async function startHub(dataDir: string, timeoutMs = 30_000): Promise<Hub
     '127.0.0.1',
     '--log-level',
     'warn',
+    ...(opts.pkiDir !== undefined ? ['--pki-dir', opts.pkiDir] : []),
+    ...(opts.extraArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,7 +95,7 @@ export async function startHub(dataDir: string, timeoutMs = 30_000): Promise<Hub
     await stop();
     throw e;
   }
-  const pki = join(dataDir, 'pki');
+  const pki = opts.pkiDir ?? join(dataDir, 'pki');
   const tls = {
     ca: readFileSync(join(pki, 'ca.crt'), 'utf8'),
     cert: readFileSync(join(pki, 'admin.crt'), 'utf8'),
