@@ -25,6 +25,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { buildZones } from '../dns/zone.js';
+import { measureOffline } from './dns-offline.js';
 import { toZoneFile } from '../dns/zonefile.js';
 import type { DNSEndpoint, Domain } from '../dns/types.js';
 import {
@@ -43,6 +44,7 @@ const ENDPOINTS = Math.min(5000, Math.max(1, Number(process.env.BENCH_DNS_ENDPOI
 const SECONDS = Math.min(30, Math.max(2, Number(process.env.BENCH_DNS_SECONDS ?? 6)));
 const FIXED_QPS = Math.max(100, Number(process.env.BENCH_DNS_QPS ?? 2000));
 const CHANGES = Math.min(50, Math.max(1, Number(process.env.BENCH_DNS_CHANGES ?? 10)));
+const OFFLINE_ROUNDS = Math.min(20, Math.max(1, Number(process.env.BENCH_DNS_OFFLINE_ROUNDS ?? 5)));
 const GROUP = '/apis/multiclusterdns.kubefed.io/v1alpha1';
 
 const dir = tempDir('edgefed-bench-dns-');
@@ -163,8 +165,8 @@ async function freePort(): Promise<number> {
   throw new Error('no free port');
 }
 
-async function startEdgefed(): Promise<{ client: Client; dnsPort: number; pid: number }> {
-  const data = join(dir, 'hub');
+async function startEdgefed(controllers = false): Promise<{ client: Client; dnsPort: number; pid: number }> {
+  const data = join(dir, controllers ? 'hub-controllers' : 'hub');
   const proc = spawn(
     process.execPath,
     [
@@ -176,7 +178,7 @@ async function startEdgefed(): Promise<{ client: Client; dnsPort: number; pid: n
       '0',
       '--dns-port',
       '0',
-      '--no-controllers',
+      ...(controllers ? [] : ['--no-controllers']),
       '--log-level',
       'warn',
     ],
@@ -187,7 +189,9 @@ async function startEdgefed(): Promise<{ client: Client; dnsPort: number; pid: n
   let stdout = '';
   proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const previousStop = hubStop;
   hubStop = async () => {
+    await previousStop?.();
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill('SIGTERM');
     const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
@@ -492,6 +496,16 @@ async function main(): Promise<void> {
     deleteLat.push(performance.now() - t);
   }
 
+  // Offline → answer: a second hub, with controllers (records come from ServiceDNSRecords there).
+  process.stdout.write('cluster Offline → its address leaves the answers (hub with controllers)...\n');
+  const hub2 = await startEdgefed(true);
+  const offline = await measureOffline(
+    hub2.client,
+    async (name) => ((await query(hub2.dnsPort, name, 'A', 200))?.answers ?? []).filter((a) => / A /.test(a)),
+    OFFLINE_ROUNDS,
+  );
+  hub2.client.close();
+
   const m = machine();
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const pad = (s: string, n: number): string => s.padEnd(n);
@@ -517,6 +531,9 @@ async function main(): Promise<void> {
   out.push('');
   out.push(
     `DNSEndpoint change → answer (${createLat.length} each, polled every 2 ms): created p50 ${f(percentile(createLat, 50))} ms, max ${f(Math.max(...createLat))} ms; deleted p50 ${f(percentile(deleteLat, 50))} ms, max ${f(Math.max(...deleteLat))} ms`,
+  );
+  out.push(
+    `cluster Offline (Ready=False written) → its address gone from the global name (${offline.leave.length} rounds, polled every 5 ms): p50 ${f(percentile(offline.leave, 50))} ms, max ${f(Math.max(...offline.leave))} ms; Ready again → back: p50 ${f(percentile(offline.back, 50))} ms, max ${f(Math.max(...offline.back))} ms (an agent that goes silent adds --heartbeat-threshold, default 40 s, + up to 2 s health check before the Offline write)`,
   );
   out.push(
     `${ENDPOINTS} DNSEndpoints created through the API in ${f(createMs)} ms; all served ${f(allServedMs)} ms after the first request`,

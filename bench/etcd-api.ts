@@ -115,9 +115,8 @@ export async function measureApi(
     if (ns.done !== namespaces.length) throw new Error(`only ${ns.done} namespaces created in time`);
 
     // The watchers: idle ones on namespaces nothing writes to, and one on the written namespace.
-    const rv = (
-      await c.json<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/configmaps?limit=1')
-    ).metadata.resourceVersion;
+    const rv = (await c.json<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/configmaps?limit=1'))
+      .metadata.resourceVersion;
     let unrelated = 0;
     log(`  opening ${idle.length} idle watchers + 1 on the written namespace...`);
     const openDeadline = performance.now() + BUDGET.setup / 2;
@@ -129,7 +128,11 @@ export async function measureApi(
             if (ev.type !== 'BOOKMARK') unrelated++;
           });
           streams.push(w);
-          return w.open(hub.url, `/api/v1/namespaces/${n}/configmaps?watch=true&resourceVersion=${rv}`, watchAgent);
+          return w.open(
+            hub.url,
+            `/api/v1/namespaces/${n}/configmaps?watch=true&resourceVersion=${rv}`,
+            watchAgent,
+          );
         }),
       );
     }
@@ -162,7 +165,12 @@ export async function measureApi(
     });
 
     const path = `/api/v1/namespaces/${WRITE_NS}/configmaps`;
-    const run = async (prefix: string, total: number, concurrency: number, budget: number): Promise<WriteStats> => {
+    const run = async (
+      prefix: string,
+      total: number,
+      concurrency: number,
+      budget: number,
+    ): Promise<WriteStats> => {
       const hubCpu0 = cpuMs(hub.pid) ?? NaN;
       const storeCpu0 = storePid !== undefined ? (cpuMs(storePid) ?? NaN) : NaN;
       const names: string[] = [];

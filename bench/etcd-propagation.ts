@@ -8,7 +8,17 @@
  */
 import { Agent } from 'node:https';
 import type { KubeFedCluster, Work } from '../controllers/types.js';
-import { Client, WatchStream, cpuMs, percentile, rssMiB, runBounded, sleep, type Hub, type WatchEvent } from './lib.js';
+import {
+  Client,
+  WatchStream,
+  cpuMs,
+  percentile,
+  rssMiB,
+  runBounded,
+  sleep,
+  type Hub,
+  type WatchEvent,
+} from './lib.js';
 
 const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 const WORKS = '/apis/edgefed.io/v1alpha1/works';
@@ -72,14 +82,19 @@ async function registerCluster(c: Client, name: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
     const r = await c.request('PUT', `${KFC}/${name}/status`, { ...cur, status });
     if (r.status === 200) return;
-    if (r.status !== 409) throw new Error(`cluster ${name} status: HTTP ${r.status}: ${r.body.slice(0, 300)}`);
+    if (r.status !== 409)
+      throw new Error(`cluster ${name} status: HTTP ${r.status}: ${r.body.slice(0, 300)}`);
     cur = await c.json<KubeFedCluster>('GET', `${KFC}/${name}`);
   }
   throw new Error(`cluster ${name} status: too many conflicts`);
 }
 
 /** Polls `fn` every `everyMs` until it returns true or `ms` passes; false on timeout. */
-export async function until(fn: () => boolean | Promise<boolean>, ms: number, everyMs = 100): Promise<boolean> {
+export async function until(
+  fn: () => boolean | Promise<boolean>,
+  ms: number,
+  everyMs = 100,
+): Promise<boolean> {
   const deadline = performance.now() + ms;
   for (;;) {
     if (await fn()) return true;
@@ -96,7 +111,12 @@ export async function controllerHolder(c: Client): Promise<string> {
 }
 
 /** Waits until the hub used under `idleCpuMsPerS` of CPU per second for `quietSeconds` in a row. */
-async function waitHubIdle(pid: number, budgetMs: number, quietSeconds = 2, idleCpuMsPerS = 100): Promise<void> {
+async function waitHubIdle(
+  pid: number,
+  budgetMs: number,
+  quietSeconds = 2,
+  idleCpuMsPerS = 100,
+): Promise<void> {
   const start = performance.now();
   let quiet = 0;
   let last = cpuMs(pid) ?? 0;
@@ -209,10 +229,17 @@ export async function measurePropagation(
     await s.open(hub.url, `${WORKS}?watch=true&resourceVersion=${rv}&timeoutSeconds=3600`, agent);
   };
   try {
-    await c.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    await c.json('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS },
+    });
     await c.json('POST', `${FED}/namespaces/${NS}/federatednamespaces`, fedNamespace(NS));
     const rv = (
-      await c.json<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/namespaces/default/configmaps?limit=1')
+      await c.json<{ metadata: { resourceVersion: string } }>(
+        'GET',
+        '/api/v1/namespaces/default/configmaps?limit=1',
+      )
     ).metadata.resourceVersion;
     const tracker = new WorkTracker();
     await openWorkWatch(apply, tracker, rv);
@@ -238,11 +265,14 @@ export async function measurePropagation(
     const fnsOk =
       nsOk &&
       (await tracker.when(() => tracker.count('Namespace', undefined, NS) >= n, left)) !== undefined &&
-      (await Promise.all(
-        otherTrackers.map((t) => t.when(() => t.count('Namespace', undefined, NS) >= n, left)),
-      )).every((at) => at !== undefined);
+      (
+        await Promise.all(
+          otherTrackers.map((t) => t.when(() => t.count('Namespace', undefined, NS) >= n, left)),
+        )
+      ).every((at) => at !== undefined);
     const readyMs = performance.now() - t0;
-    if (!fnsOk) throw new Error(`cluster namespaces and FederatedNamespace Works for ${n} clusters not ready in time`);
+    if (!fnsOk)
+      throw new Error(`cluster namespaces and FederatedNamespace Works for ${n} clusters not ready in time`);
     await waitHubIdle(leader.pid, 20_000);
 
     const result: PropagationResult = {
@@ -269,7 +299,9 @@ export async function measurePropagation(
       const doneAt = await tracker.when(done(tracker), sizes.runBudgetMs);
       const elsewhere = await Promise.all(seenElsewhere);
       if (doneAt === undefined || elsewhere.some((at) => at === undefined)) {
-        log(`  run ${name}: only ${tracker.count('Deployment', NS, name)} of ${n} Works in ${sizes.runBudgetMs} ms`);
+        log(
+          `  run ${name}: only ${tracker.count('Deployment', NS, name)} of ${n} Works in ${sizes.runBudgetMs} ms`,
+        );
         result.timedOut = true;
         break;
       }
@@ -278,7 +310,8 @@ export async function measurePropagation(
       await c.json('DELETE', `${FED}/namespaces/${NS}/federateddeployments/${name}`, undefined, [200, 202]);
       const goneAt = await tracker.when(gone(tracker), sizes.runBudgetMs);
       const fedGone = await until(
-        async () => (await c.request('GET', `${FED}/namespaces/${NS}/federateddeployments/${name}`)).status === 404,
+        async () =>
+          (await c.request('GET', `${FED}/namespaces/${NS}/federateddeployments/${name}`)).status === 404,
         sizes.runBudgetMs,
         20,
       );
