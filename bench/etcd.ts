@@ -8,8 +8,9 @@
  *   2. Store level, in process (no HTTP): EtcdStore against SqliteStore, same disk, fsync on every
  *      commit; creates/s and watch delivery (write issued → listener called). It explains (1).
  *   3. Propagation to 100 clusters: one FederatedDeployment (clusterSelector {}) applied → all 100
- *      Works seen on a Work watch, on one SQLite hub and on two `--store etcd` replicas sharing
- *      `--pki-dir` (applied through the replica that does NOT lead the controllers).
+ *      Works seen on a Work watch, on one SQLite hub, on one hub on etcd, and on two `--store etcd`
+ *      replicas sharing `--pki-dir` (applied through the replica that does NOT lead the controllers,
+ *      timed on its Work watch and on the leader's).
  *
  * Every phase is bounded in count and time; the whole run stays under 5 minutes (hard limit).
  *
@@ -62,7 +63,7 @@ const HARD_LIMIT_MS = 300_000;
 /** Propagation: clusters, timed runs (after untimed warm-up runs) and budgets. */
 const PROP = {
   clusters: 100,
-  reps: 15,
+  reps: 20,
   warmup: 3,
   runBudgetMs: 20_000,
   registerBudgetMs: 60_000,
@@ -160,16 +161,22 @@ async function measure(name: string, store: Store, aborted: () => boolean): Prom
 /** The same create transactions straight through etcd3, without the store: what etcd allows here. */
 async function rawEtcdCreates(endpoints: string[], aborted: () => boolean): Promise<number> {
   const client = new Etcd3({ hosts: endpoints });
-  try {
-    const r = await runBounded(SIZES.concCreates / 2, SIZES.concurrency, BUDGET.conc / 2, async (i) => {
-      if (aborted()) return;
-      const key = Buffer.from(`/bench-raw/${i}`);
-      await client.kv.txn({
-        compare: [{ key, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
-        success: [{ request_put: { key, value: Buffer.from(JSON.stringify(cm(String(i)))) } }],
-        failure: [{ request_range: { key } }],
-      });
+  const txn = async (key: Buffer, i: number): Promise<void> => {
+    if (aborted()) return;
+    await client.kv.txn({
+      compare: [{ key, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
+      success: [{ request_put: { key, value: Buffer.from(JSON.stringify(cm(String(i)))) } }],
+      failure: [{ request_range: { key } }],
     });
+  };
+  try {
+    // Untimed first, as the stores get warm-up creates: the gRPC connection and the JIT warm up.
+    await runBounded(SIZES.warmup, SIZES.concurrency, BUDGET.conc / 4, (i) =>
+      txn(Buffer.from(`/bench-raw-warm/${i}`), i),
+    );
+    const r = await runBounded(SIZES.concCreates / 2, SIZES.concurrency, BUDGET.conc / 2, (i) =>
+      txn(Buffer.from(`/bench-raw/${i}`), i),
+    );
     return (r.done / r.ms) * 1000;
   } finally {
     client.close();
@@ -233,7 +240,7 @@ function apiTable(sqlite: Outcome<ApiResult>, etcd: Outcome<ApiResult>): string 
     [label, cell((r) => `${f(get(r).perSec, 0)}${get(r).timedOut ? ' (budget hit)' : ''}`)],
     ['  create latency p50 / p99 (ms)', cell((r) => `${f(get(r).latP50, 2)} / ${f(get(r).latP99, 2)}`)],
     ['  watch delivery p50 / p99 (ms)', cell((r) => p50p99(get(r).delivery, 2))],
-    ['  CPU per create (ms)', cell((r) => cpu(get(r)))],
+    ['  CPU per create, hub (+ etcd) (ms)', cell((r) => cpu(get(r)))],
   ];
   const rows: [string, (o: Outcome<ApiResult>) => string][] = [
     ...writes('creates/s, 1 client', (r) => r.seq),
@@ -265,8 +272,7 @@ interface PropRun {
   leaderKept: boolean;
 }
 
-function propTable(sqlite: Outcome<PropRun>, etcd: Outcome<PropRun>): string {
-  const cols = [sqlite, etcd];
+function propTable(cols: Outcome<PropRun>[]): string {
   const cell = (get: (r: PropRun) => string) => (o: Outcome<PropRun>) => (o.ok ? get(o.value) : o.why);
   const dist = (s: number[]): string =>
     `${f(percentile(s, 50))} / ${f(percentile(s, 99))} / ${f(s.length ? Math.max(...s) : NaN)}`;
@@ -296,7 +302,7 @@ function propTable(sqlite: Outcome<PropRun>, etcd: Outcome<PropRun>): string {
     ],
   ];
   return grid(
-    [`propagation to ${PROP.clusters} clusters`, 'SQLite, 1 hub', 'etcd (1 member), 2 hub replicas'],
+    [`propagation to ${PROP.clusters} clusters`, 'SQLite, 1 hub', 'etcd, 1 hub', 'etcd, 2 hub replicas'],
     rows.map(([label, get]) => [label, ...cols.map(get)]),
   );
 }
@@ -452,8 +458,9 @@ async function main(): Promise<void> {
     const propDeadline = (): number => Math.min(performance.now() + PROP.phaseMs, hardDeadline - 15_000);
     const leads = async (c: Client, h: Hub): Promise<boolean> =>
       until(async () => (await controllerHolder(c)).endsWith(`-${h.pid}`), 30_000, 100);
-    const propSqlite = await phase('propagation, SQLite hub', 50_000, async (): Promise<PropRun> => {
-      const h = await hubStart('prop-sqlite', []);
+    /** One hub: it leads the controllers, and the FederatedDeployments are applied through it. */
+    const singleHub = async (name: string, extraArgs: string[]): Promise<PropRun> => {
+      const h = await hubStart(name, extraArgs);
       const c = new Client(h.url, h.tls, 4);
       try {
         if (!(await leads(c, h))) throw new Error('the hub did not take the controller Lease in 30 s');
@@ -464,7 +471,11 @@ async function main(): Promise<void> {
         c.close();
         await hubStop(h);
       }
-    });
+    };
+    const propSqlite = await phase('propagation, SQLite hub', 50_000, () => singleHub('prop-sqlite', []));
+    const propEtcd1 = await phase('propagation, 1 hub on etcd', 50_000, () =>
+      withEtcd((e) => singleHub('prop-etcd-1', etcdArgs(e))),
+    );
     const propEtcd = await phase('propagation, 2 replicas on etcd', 50_000, () =>
       withEtcd(async (e): Promise<PropRun> => {
         const pkiDir = join(dir, 'prop-pki');
@@ -568,7 +579,8 @@ async function main(): Promise<void> {
     }
     for (const [name, o] of [
       ['SQLite hub', propSqlite],
-      ['2 etcd replicas', propEtcd],
+      ['1 hub on etcd', propEtcd1],
+      ['2 hub replicas on etcd', propEtcd],
     ] as const) {
       checks.push([
         `propagation on ${name}: ${PROP.clusters} Works per run on every replica, every run finished, leader unchanged`,
@@ -581,7 +593,7 @@ async function main(): Promise<void> {
     out.push(apiTable(apiSqlite, apiEtcd), '');
     if (storeLevel.ok) out.push(storeTable(storeLevel.value), '');
     else out.push(`  store level: ${storeLevel.why}`, '');
-    out.push(propTable(propSqlite, propEtcd), '', 'Conditions');
+    out.push(propTable([propSqlite, propEtcd1, propEtcd]), '', 'Conditions');
     for (const [k, v] of conditions) out.push(`  ${k}: ${v}`);
     out.push('');
     for (const [text, ok] of checks) out.push(`  [${ok ? 'PASS' : 'FAIL'}] ${text}`);

@@ -10,6 +10,19 @@ function seconds(v: string): number {
   return n;
 }
 
+function days(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of days');
+  return n;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
 /**
  * `edgefed controllers`: the federation controllers alone, against any Kubernetes API (the hub's,
  * or a host cluster with edgefed's CRDs). Leader-elected, so several may run for availability.
@@ -40,6 +53,19 @@ export function registerControllersCommand(program: Command): void {
       seconds,
     )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+    // In-cluster mode (hub/gateway/): the API in a host cluster, agents through the gateway.
+    .option('--in-cluster', "use the pod's service account (instead of --kubeconfig)")
+    .option('--no-install-crds', 'do not install the CRDs, kube-federation-system and default FTCs at start')
+    .option('--gateway-port <port>', 'serve the agent gateway on this HTTPS port (0 picks a free one)', port)
+    .option('--gateway-bind <addr>', 'address the gateway listens on', '0.0.0.0')
+    .option('--data-dir <dir>', 'gateway PKI (pki/) and admin.kubeconfig', '.data/gateway')
+    .option(
+      '--advertise <names>',
+      "names/IPs agents dial (gateway serving certificate; the first is the URL's)",
+      '',
+    )
+    .option('--require-acceptance', 'clusters joining through the gateway wait for `edgefed clusters accept`')
+    .option('--agent-cert-days <days>', 'lifetime of agent certificates the gateway signs', days, 365)
     .action(
       async (o: {
         kubeconfig?: string;
@@ -50,11 +76,35 @@ export function registerControllersCommand(program: Command): void {
         failoverGrace: number;
         heartbeatThreshold?: number;
         logLevel: string;
+        inCluster?: boolean;
+        installCrds: boolean;
+        gatewayPort?: number;
+        gatewayBind: string;
+        dataDir: string;
+        advertise: string;
+        requireAcceptance?: boolean;
+        agentCertDays: number;
       }) => {
         const log = createLogger(o.logLevel, 'edgefed-controllers');
         const kc = new KubeConfig();
-        if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+        if (o.inCluster) kc.loadFromCluster();
+        else if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
         else kc.loadFromDefault();
+        const { startInCluster } = await import('../../hub/gateway/in-cluster.js');
+        const { gateway } = await startInCluster({
+          kc,
+          logger: log,
+          installCrds: o.installCrds,
+          gatewayPort: o.gatewayPort,
+          gatewayBind: o.gatewayBind,
+          dataDir: o.dataDir,
+          advertise: o.advertise
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean),
+          requireAcceptance: o.requireAcceptance,
+          agentCertDays: o.agentCertDays,
+        });
         const manager = new ControllerManager({
           kc,
           log,
@@ -69,8 +119,14 @@ export function registerControllersCommand(program: Command): void {
         process.stdout.write(
           `edgefed controllers running as ${o.identity} against ${kc.getCurrentCluster()?.server ?? '?'}\n`,
         );
+        if (gateway)
+          process.stdout.write(
+            `edgefed gateway is serving at ${gateway.url} (CA ${gateway.caHash})\n` +
+              `  admin kubeconfig (/clusters/<name>/proxy): ${gateway.kubeconfigPath}\n`,
+          );
         const stop = async () => {
           await manager.stop();
+          await gateway?.close();
           process.exit(0);
         };
         process.once('SIGINT', () => void stop());

@@ -143,6 +143,15 @@ export function registerTokenCommands(program: Command): void {
       .option(
         '--data-dir <dir>',
         "with --print-join-command: the agent's data directory to put in the command",
+      )
+      .option(
+        '--hub-url <url>',
+        'with --print-join-command: the URL agents join (default: the in-cluster gateway if one ' +
+          'published itself in kube-federation-system/edgefed-gateway, else the kubeconfig server)',
+      )
+      .option(
+        '--ca-cert <file>',
+        'with --print-join-command: the CA (PEM) whose hash agents pin (default: the same)',
       ),
   )
     .addHelpText(
@@ -160,11 +169,20 @@ export function registerTokenCommands(program: Command): void {
           printJoinCommand?: boolean;
           name?: string;
           dataDir?: string;
+          hubUrl?: string;
+          caCert?: string;
         },
       ) => {
         const hub = await connect(o);
         let hash: string | undefined;
+        let joinServer = hub.server;
         if (o.printJoinCommand) {
+          // In-cluster mode: agents join the gateway (its URL and CA), not the host API.
+          const { readGatewayInfo } = await import('../../hub/gateway/info.js');
+          const gw = o.hubUrl && o.caCert ? undefined : await readGatewayInfo(hub.client);
+          joinServer = (o.hubUrl ?? gw?.server ?? hub.server).replace(/\/+$/, '');
+          if (o.caCert) hub.caPem = readFileSync(o.caCert, 'utf8');
+          else if (gw) hub.caPem = gw.ca;
           if (!hub.caPem)
             throw new Error(
               'the kubeconfig names no certificate authority for the hub; cannot compute the CA hash',
@@ -190,7 +208,7 @@ export function registerTokenCommands(program: Command): void {
           return;
         }
         process.stdout.write(
-          `edgefed agent join --hub ${hub.server} --token ${t.token} --discovery-token-ca-cert-hash ${hash}` +
+          `edgefed agent join --hub ${joinServer} --token ${t.token} --discovery-token-ca-cert-hash ${hash}` +
             ` --name ${o.name ?? '<CLUSTER-NAME>'} --data-dir ${o.dataDir ?? '<DIR>'}\n`,
         );
       },

@@ -176,7 +176,8 @@ export function kubeForwarder(deps: ForwardDeps) {
         });
     }
     const ct = String(req.headers['content-type'] ?? '');
-    if (/protobuf/i.test(ct)) throw errors.unsupportedMediaType('the gateway forwards JSON and YAML bodies only');
+    if (/protobuf/i.test(ct))
+      throw errors.unsupportedMediaType('the gateway forwards JSON and YAML bodies only');
     const b = req.body;
     const body =
       Buffer.isBuffer(b) && b.length > 0 ? b.toString('utf8') : typeof b === 'string' && b ? b : undefined;

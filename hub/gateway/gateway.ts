@@ -146,6 +146,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   for (const url of ['/', '/*'])
     app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url, handler: forward });
 
+  // Agents are refused until the joined clusters are known: give the first list a moment.
+  await Promise.race([known.waitForSync(), new Promise((r) => setTimeout(r, 10_000).unref())]);
   await app.listen({ port: opts.port, host: opts.bind });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
@@ -161,7 +163,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     clientKey: pki.admin.key,
   });
   await publishGatewayInfo(hostClient, { server: url, ca: pki.ca.cert }).catch((e: unknown) =>
-    log.warn({ err: (e as Error).message }, 'could not publish the gateway URL and CA (ConfigMap edgefed-gateway)'),
+    log.warn(
+      { err: (e as Error).message },
+      'could not publish the gateway URL and CA (ConfigMap edgefed-gateway)',
+    ),
   );
   serving = true;
   log.info({ url, caHash: pki.caHash, kubeconfig: kubeconfigPath }, 'gateway is serving');

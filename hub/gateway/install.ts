@@ -8,8 +8,9 @@
  *   controller replicas write nothing, and a hub serving the same build is not touched.
  * - The defaults go in once (marker ConfigMap kube-federation-system/edgefed-defaults, as the hub
  *   does): afterwards they are the user's.
- * - Where the host forbids a write (a helm release that installs the CRDs itself and grants no CRD
- *   rights), what exists is used with a warning; a missing CRD that cannot be created is an error.
+ * - Where the host forbids a write, what exists is used with a warning; a missing CRD that cannot be
+ *   created is an error. An identity that may not even read CRDs (the helm chart's, which installs
+ *   the CRDs itself and grants no CRD rights) skips the CRD step with a warning.
  */
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../apiserver/types.js';
@@ -91,8 +92,16 @@ export async function installCrdsVia(
     const name = String(crd.metadata.name);
     const path = `${CRDS}/${encodeURIComponent(name)}`;
     for (let attempt = 1; ; attempt++) {
+      let existing: Crd | undefined;
       try {
-        const existing = await client.getIfExists<Crd>(path);
+        existing = await client.getIfExists<Crd>(path);
+      } catch (e) {
+        if (!isForbidden(e)) throw e;
+        // E.g. the helm chart: it installs the CRDs and grants the controllers no CRD rights.
+        log.warn({}, 'may not read CustomResourceDefinitions on the host: assuming crds/ is installed there');
+        return;
+      }
+      try {
         if (!existing) {
           await client.create(CRDS, crd);
           log.info({ crd: name }, 'installed CRD');
@@ -114,7 +123,7 @@ export async function installCrdsVia(
         break;
       } catch (e) {
         if (isForbidden(e)) {
-          if (!(await client.getIfExists(path).catch(() => undefined))) missing.push(name);
+          if (!existing) missing.push(name);
           else log.warn({ crd: name }, 'not allowed to update this CRD on the host; using it as it is');
           break;
         }
@@ -136,7 +145,8 @@ export async function installCrdsVia(
     for (;;) {
       const c = await client.getIfExists<Crd>(`${CRDS}/${encodeURIComponent(name)}`);
       if (c?.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} is not Established after ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${name} is not Established after ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
