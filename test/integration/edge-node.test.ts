@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { ApiError } from '../../apiserver/errors.js';
 import { KubeClient } from '../../controllers/runtime/client.js';
+import { Informer } from '../../controllers/runtime/informer.js';
 import { LABELS, type ObservedContainer } from '../../agent/edge/engine/engine.js';
 import { SimulatedEngine } from '../../agent/edge/engine/simulated.js';
 import { NodeRuntime, type NodeRuntimeOptions } from '../../agent/edge/node/node-runtime.js';
@@ -302,24 +303,36 @@ describe('edge node runtime (simulated engine, real API server, kubectl)', funct
 
   it('an image that cannot be pulled: ErrImagePull with the engine message, then ImagePullBackOff', async () => {
     engine.rejectImage('private/app:1', 'pull access denied for private/app');
-    await apply(simplePod('nopull', { containers: [{ name: 'app', image: 'private/app:1' }] }));
-    await waitRow('nopull', /^0\/1 (ErrImagePull|ImagePullBackOff) 0$/);
-    const seen = new Set<string>();
-    await waitFor(
-      'both pull reasons',
-      async () => {
-        const w = (await getPod('nopull')).status?.containerStatuses?.[0].state.waiting;
-        if (w?.reason === 'ErrImagePull') assert.equal(w.message, 'pull access denied for private/app');
-        if (w?.reason === 'ImagePullBackOff')
-          assert.equal(
-            w.message,
-            'Back-off pulling image "private/app:1": ErrImagePull: pull access denied for private/app',
-          );
-        if (w?.reason) seen.add(w.reason);
-        return seen.has('ErrImagePull') && seen.has('ImagePullBackOff') ? true : undefined;
-      },
-      15_000,
-      50,
+    // Every status the pod goes through (a watch, not polling: ErrImagePull shows only briefly).
+    const seen = new Map<string, string | undefined>();
+    const informer = new Informer<Pod>({
+      kc,
+      listPath: '/api/v1/namespaces/default/pods',
+      fieldSelector: 'metadata.name=nopull',
+    });
+    const record = (p: Pod) => {
+      const w = p.status?.containerStatuses?.[0]?.state.waiting;
+      if (w?.reason && !seen.has(w.reason)) seen.set(w.reason, w.message);
+    };
+    informer.on('add', record);
+    informer.on('update', record);
+    informer.start();
+    try {
+      await apply(simplePod('nopull', { containers: [{ name: 'app', image: 'private/app:1' }] }));
+      await waitRow('nopull', /^0\/1 (ErrImagePull|ImagePullBackOff) 0$/);
+      await waitFor(
+        'both pull reasons',
+        () => (seen.has('ErrImagePull') && seen.has('ImagePullBackOff') ? true : undefined),
+        15_000,
+        50,
+      );
+    } finally {
+      await informer.stop();
+    }
+    assert.equal(seen.get('ErrImagePull'), 'pull access denied for private/app');
+    assert.equal(
+      seen.get('ImagePullBackOff'),
+      'Back-off pulling image "private/app:1": ErrImagePull: pull access denied for private/app',
     );
     engine.allowImage('private/app:1');
     await waitRow('nopull', '1/1 Running 0');

@@ -312,7 +312,9 @@ export class PodSyncer {
       const next = backoffNext(entry, ctx.now, this.d.backoff);
       st.imageBackoffs.set(image, next);
       st.imageErrors.set(image, message);
-      this.requeue(ctx, next.delayMs);
+      // As kubelet shows it: ErrImagePull for a moment, then ImagePullBackOff until the retry (the
+      // ImagePullBackOff pass requeues itself for the end of the back-off).
+      this.requeue(ctx, Math.min(next.delayMs / 2, 1000));
       const reason =
         e instanceof EngineError && e.reason === 'InvalidImageName' ? 'InvalidImageName' : 'ErrImagePull';
       return { reason, message };
