@@ -15,7 +15,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startEdgeAgent, type RunningEdgeAgent } from '../agent/edge/edge-agent.js';
@@ -244,7 +244,8 @@ async function realContainers(dir: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-async function simulatedSites(dir: string, n: number): Promise<void> {
+async function simulatedSites(dir: string, asked: number): Promise<void> {
+  let n = asked;
   log(`part 2: ${n} simulated edge sites in this process...`);
   const hub = await startHub(join(dir, 'hub-sim'));
   cleanups.push(() => hub.stop());
@@ -290,15 +291,36 @@ async function simulatedSites(dir: string, n: number): Promise<void> {
       }),
     );
   };
+  // Every site holds files and sockets (two SQLite databases, and both ends of each watch on its
+  // own API, since the API and its clients share the process). The process's descriptor limit
+  // (ulimit -n, which this sandbox does not let us raise) caps how many sites fit: measure the cost
+  // per site on the first ones and stop before running out, saying so.
+  const fdLimit = softFdLimit();
+  const fds0 = openFds();
+  let limit = n;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < n) {
+      while (next < limit) {
         const i = next++;
         await joinOne(i);
-        if (sites.length % 100 === 0) log(`  ${sites.length}/${n} sites joined and running`);
+        if (sites.length === 50 && fdLimit !== undefined) {
+          const perSite = (openFds() - fds0) / sites.length;
+          const fit = Math.floor((fdLimit * 0.85 - fds0) / perSite);
+          if (fit < n) {
+            limit = Math.max(50, fit);
+            notes.push(
+              `descriptor limit ${fdLimit} (ulimit -n) at ${perSite.toFixed(1)} open descriptors per site fits ${fit} sites in one process: ran ${limit} of the ${n} asked for`,
+            );
+            log(
+              `  ${perSite.toFixed(1)} descriptors per site; the limit of ${fdLimit} fits ${fit}: running ${limit}`,
+            );
+          }
+        }
+        if (sites.length % 100 === 0) log(`  ${sites.length}/${limit} sites joined and running`);
       }
     }),
   );
+  n = sites.length;
   const joinMs = performance.now() - tJoin;
   rows.push([
     `${n} sites: join + start (concurrency ${CONCURRENCY})`,
@@ -348,6 +370,16 @@ async function simulatedSites(dir: string, n: number): Promise<void> {
     `hub CPU ${ms((cpuMs(hub.pid) ?? 0) - hubCpu0)}; hub RSS ${mib(rssMiB(hub.pid) ?? NaN)}`,
   ]);
   c.close();
+}
+
+function softFdLimit(): number | undefined {
+  const r = spawnSync('sh', ['-c', 'ulimit -Sn'], { encoding: 'utf8' });
+  const v = Number((r.stdout ?? '').trim());
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
 }
 
 // ---------------------------------------------------------------------------------------------

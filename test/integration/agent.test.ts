@@ -8,13 +8,11 @@
  * to set. Replace `joinWithAdminCredentials` with a real `edgefed agent join` once registration is in.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { KubeObject } from '../../apiserver/types.js';
 import type { FederatedObject, KubeFedCluster, Work } from '../../controllers/types.js';
 import { writeAgentState } from '../../agent/data-dir.js';
+import { spawnAgent, type AgentProcess } from '../helpers/agents.js';
 import {
-  ROOT,
   cleanup,
   kubectl,
   kubectlOk,
@@ -33,54 +31,19 @@ const NS = 'agentdemo';
 const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 const DEPLOY_PATH = `/apis/apps/v1/namespaces/${NS}/deployments/test-deployment`;
 
-interface AgentProcess {
-  proc: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
+/** `edgefed agent run` at log level info, once it says it runs. */
 async function startAgentProcess(dataDir: string, memberKubeconfig: string): Promise<AgentProcess> {
-  const proc = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'edgefed'),
-      'agent',
-      'run',
-      '--data-dir',
-      dataDir,
-      '--kubeconfig',
-      memberKubeconfig,
-      '--resync',
-      '3s',
-      '--status-interval',
-      '1s',
-      '--log-level',
-      'info',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  await waitFor(
-    'agent to start',
-    () => (/edgefed agent is running/.test(out) ? true : undefined),
-    20_000,
-  ).catch((e: unknown) => {
-    proc.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}\n${out}`);
+  const agent = spawnAgent({
+    dataDir,
+    member: memberKubeconfig,
+    intervals: { resync: '3s', status: '1s' },
+    logLevel: 'info',
   });
-  return {
-    proc,
-    output: () => out,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  await agent.waitForLog(/edgefed agent is running/, 20_000).catch(async (e: unknown) => {
+    await agent.stop('SIGKILL');
+    throw e;
+  });
+  return agent;
 }
 
 /** TEMPORARY stand-in for `edgefed agent join` (see the file comment). */
@@ -173,14 +136,14 @@ describe('agent: applies Works to a member cluster, autonomously when the hub is
   });
 
   after(async () => {
-    await agent?.stop();
+    await agent?.stop('SIGTERM');
     await Promise.all([hub?.stop(), member?.stop()]);
     for (const d of [hub?.dataDir, member?.dataDir, dataDir]) if (d) cleanup(d);
   });
 
   afterEach(function () {
     if (this.currentTest?.state === 'failed' || process.env.AGENT_TEST_LOGS) {
-      process.stderr.write(`--- agent output ---\n${agent?.output().slice(-6000)}\n`);
+      process.stderr.write(`--- agent output ---\n${agent?.logs().slice(-6000)}\n`);
       process.stderr.write(`--- hub logs ---\n${hub.logs().slice(-3000)}\n`);
     }
   });
@@ -322,7 +285,7 @@ describe('agent: applies Works to a member cluster, autonomously when the hub is
   });
 
   it('after a restart with the hub still down, re-applies from its cache', async () => {
-    await agent?.stop();
+    await agent?.stop('SIGTERM');
     kubectlOk(member.kubeconfig, ['delete', 'deploy', '-n', NS, 'test-deployment', '--wait=false']);
     assert.equal(memberDeployment(member), undefined);
     agent = await startAgentProcess(dataDir, member.kubeconfig);

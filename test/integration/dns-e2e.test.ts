@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { createJoinToken, joinAgent, spawnAgent, type AgentProcess } from '../helpers/agents.js';
 import { digUntil, startDnsHub, type DnsHub } from '../helpers/dns.js';
-import { ROOT, cleanup, kubectlOk, tempDir, toYaml, waitFor } from '../helpers/hub.js';
-
-const BIN = join(ROOT, 'bin', 'edgefed');
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { cleanup, kubectlOk, tempDir, toYaml, waitFor } from '../helpers/hub.js';
 
 const sorted = (xs: string[]) => [...xs].sort();
 /** The RDATA of each answer line of one type. */
@@ -27,7 +19,7 @@ const rdata = (answer: string[], type: string) =>
 describe('multi-cluster DNS: dig resolves where a federated service runs (real agents, real dig)', function () {
   this.timeout(180_000);
   let hub: DnsHub;
-  const agents: Record<string, ChildProcess> = {};
+  const agents: Partial<Record<Site, AgentProcess>> = {};
   const dirs: Record<string, string> = {};
   const sites = {
     'dns-a': { ip: '127.0.0.41', region: 'eu', zone: 'eu-1' },
@@ -41,64 +33,26 @@ describe('multi-cluster DNS: dig resolves where a federated service runs (real a
   const zone = (z: string, r: string) => `web.shop.fed.svc.${z}.${r}.example.com`;
 
   const runAgent = (s: Site) => {
-    agents[s] = spawn(
-      process.execPath,
-      [
-        BIN,
-        'agent',
-        'run',
-        '--runtime',
-        'edge',
-        '--engine',
-        'simulated',
-        '--node-ip',
-        sites[s].ip,
-        '--data-dir',
-        dirs[s],
-        '--heartbeat-interval',
-        '1s',
-        '--status-interval',
-        '1s',
-        '--log-level',
-        'warn',
-      ],
-      { stdio: 'ignore' },
-    );
-  };
-  const stopAgent = async (s: Site) => {
-    const p = agents[s];
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await exited;
+    agents[s] = spawnAgent({
+      dataDir: dirs[s],
+      member: { runtime: 'edge', engine: 'simulated', nodeIp: sites[s].ip },
+      intervals: { heartbeat: '1s', status: '1s' },
+    });
   };
   const a = (name: string) => digUntil(hub.dnsPort, [name, 'A'], () => true, name);
 
   before(async () => {
     hub = await startDnsHub(['--heartbeat-threshold', '4']);
-    const tok = edgefed(['token', 'create', '--kubeconfig', hub.kubeconfig, '--print-join-command']);
-    assert.equal(tok.code, 0, tok.stderr);
-    const token = /--token (\S+)/.exec(tok.stdout)![1];
-    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(tok.stdout)![1];
+    const tok = createJoinToken(hub.kubeconfig);
     for (const s of Object.keys(sites) as Site[]) {
       dirs[s] = tempDir(`edgefed-${s}-`);
-      const j = edgefed([
-        'agent',
-        'join',
-        '--hub',
-        hub.url,
-        '--token',
-        token,
-        '--discovery-token-ca-cert-hash',
-        hash,
-        '--name',
-        s,
-        '--labels',
-        `region=${sites[s].region},zone=${sites[s].zone}`,
-        '--data-dir',
-        dirs[s],
-      ]);
-      assert.equal(j.code, 0, j.stderr + j.stdout);
+      joinAgent({
+        hub: hub.url,
+        ...tok,
+        name: s,
+        dataDir: dirs[s],
+        labels: { region: sites[s].region, zone: sites[s].zone },
+      });
     }
     runAgent('dns-a');
     runAgent('dns-b');
@@ -142,7 +96,7 @@ describe('multi-cluster DNS: dig resolves where a federated service runs (real a
   });
 
   after(async () => {
-    for (const s of Object.keys(agents) as Site[]) await stopAgent(s);
+    for (const p of Object.values(agents)) await p.stop();
     await hub?.stop();
     for (const d of [hub?.dataDir, ...Object.values(dirs)]) if (d) cleanup(d);
   });
@@ -179,7 +133,7 @@ describe('multi-cluster DNS: dig resolves where a federated service runs (real a
 
   it('a site whose agent stops leaves the global name after the health threshold, and returns', async () => {
     const t0 = Date.now();
-    await stopAgent('dns-b');
+    await agents['dns-b']?.stop('SIGKILL');
     const g = await digUntil(
       hub.dnsPort,
       [GLOBAL, 'A'],

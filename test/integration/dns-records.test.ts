@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { DNSEndpoint, Endpoint, ServiceDNSRecord } from '../../controllers/dns/types.js';
-import type { KubeFedCluster } from '../../controllers/types.js';
 import {
-  ROOT,
+  clusterReady,
+  createJoinToken,
+  joinAgent,
+  spawnAgent,
+  waitClustersReady,
+  type AgentProcess,
+} from '../helpers/agents.js';
+import {
   cleanup,
   kubectl,
   kubectlOk,
@@ -17,9 +21,7 @@ import {
   type HubProcess,
 } from '../helpers/hub.js';
 
-const BIN = join(ROOT, 'bin', 'edgefed');
 const DNS = '/apis/multiclusterdns.kubefed.io/v1alpha1';
-const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 
 const GLOBAL = 'web.shop.fed.svc.example.com';
 const REGION = (r: string) => `web.shop.fed.svc.${r}.example.com`;
@@ -28,11 +30,6 @@ const SITES = {
   east: { region: 'us-east', zone: 'us-east-1a', ip: '10.0.1.1' },
   west: { region: 'us-west', zone: 'us-west-1a', ip: '10.0.2.1', ip6: 'fd00::2' },
 } as const;
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** name → "TYPE target,target" for each record of a DNSEndpoint, for compact assertions. */
 function records(ep: DNSEndpoint | undefined): Record<string, string[]> {
@@ -51,36 +48,16 @@ describe('multi-cluster DNS records: ServiceDNSRecord → DNSEndpoint (real agen
   this.timeout(90_000);
   let hub: HubProcess;
   const members: Record<string, HubProcess> = {};
-  const agents: Record<string, ChildProcess> = {};
+  const agents: Record<string, AgentProcess> = {};
   const dirs: Record<string, string> = {};
 
   const runAgent = (name: string) => {
-    agents[name] = spawn(
-      process.execPath,
-      [
-        BIN,
-        'agent',
-        'run',
-        '--data-dir',
-        dirs[name],
-        '--kubeconfig',
-        members[name].kubeconfig,
-        '--heartbeat-interval',
-        '1s',
-        '--status-interval',
-        '1s',
-        '--resync',
-        '2s',
-        '--log-level',
-        'warn',
-      ],
-      { stdio: 'ignore' },
-    );
+    agents[name] = spawnAgent({
+      dataDir: dirs[name],
+      member: members[name].kubeconfig,
+      intervals: { heartbeat: '1s', status: '1s', resync: '2s' },
+    });
   };
-  const ready = async (name: string) =>
-    (await request(hub, 'GET', `${KFC}/${name}`))
-      .json<KubeFedCluster>()
-      .status?.conditions?.find((c) => c.type === 'Ready')?.status;
   const endpoint = async (name: string): Promise<DNSEndpoint | undefined> => {
     const r = await request(hub, 'GET', `${DNS}/namespaces/shop/dnsendpoints/${name}`);
     return r.status === 200 ? r.json<DNSEndpoint>() : undefined;
@@ -125,45 +102,24 @@ describe('multi-cluster DNS records: ServiceDNSRecord → DNSEndpoint (real agen
       startHub({ command: 'apiserver' }),
       startHub({ command: 'apiserver' }),
     ]);
-    const token = edgefed([
-      'token',
-      'create',
-      '--kubeconfig',
-      hub.kubeconfig,
-      '--ttl',
-      '1h',
-      '--print-join-command',
-    ]);
-    assert.equal(token.code, 0, token.stderr);
-    const tok = /--token (\S+)/.exec(token.stdout)![1];
-    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(token.stdout)![1];
+    const tok = createJoinToken(hub.kubeconfig, { ttl: '1h' });
     for (const [name, site] of Object.entries(SITES)) {
       dirs[name] = tempDir('edgefed-agent-');
-      const j = edgefed([
-        'agent',
-        'join',
-        '--hub',
-        hub.url,
-        '--token',
-        tok,
-        '--discovery-token-ca-cert-hash',
-        hash,
-        '--name',
+      joinAgent({
+        hub: hub.url,
+        ...tok,
         name,
-        '--data-dir',
-        dirs[name],
-        '--labels',
-        `region=${site.region},zone=${site.zone}`,
-      ]);
-      assert.equal(j.code, 0, j.stderr + j.stdout);
+        dataDir: dirs[name],
+        labels: { region: site.region, zone: site.zone },
+      });
       runAgent(name);
     }
-    for (const name of Object.keys(SITES))
-      await waitFor(`${name} Ready`, async () => ((await ready(name)) === 'True' ? true : undefined), 20_000);
+    // 20 s for each cluster.
+    await waitClustersReady(hub, Object.keys(SITES), 40_000);
   });
 
   after(async () => {
-    for (const a of Object.values(agents)) a.kill('SIGKILL');
+    await Promise.all(Object.values(agents).map((a) => a.stop()));
     await Promise.all([hub?.stop(), ...Object.values(members).map((m) => m.stop())]);
     for (const d of [hub?.dataDir, ...Object.values(members).map((m) => m.dataDir), ...Object.values(dirs)])
       if (d) cleanup(d);
@@ -356,10 +312,10 @@ describe('multi-cluster DNS records: ServiceDNSRecord → DNSEndpoint (real agen
   });
 
   it('a cluster whose agent stops leaves the records within seconds of turning NotReady, and returns with its agent', async () => {
-    agents.west.kill('SIGKILL');
+    await agents.west.stop('SIGKILL');
     await waitFor(
       'west NotReady',
-      async () => ((await ready('west')) === 'False' ? true : undefined),
+      async () => ((await clusterReady(hub, 'west')) === 'False' ? true : undefined),
       15_000,
       50,
     );

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { FederatedObject } from '../../controllers/types.js';
 import {
-  ROOT,
+  clusterKubeconfig,
+  createJoinToken,
+  joinAgent,
+  spawnAgent,
+  waitClustersReady,
+  type AgentProcess,
+} from '../helpers/agents.js';
+import {
   cleanup,
   kubectl,
   kubectlOk,
@@ -18,7 +24,6 @@ import {
 } from '../helpers/hub.js';
 import { removeContainersWithLabel, startPodman } from '../helpers/podman.js';
 
-const BIN = join(ROOT, 'bin', 'edgefed');
 const NS = 'edge-e2e';
 
 /** Polls until fn returns something truthy; on timeout, says what was expected and what was seen. */
@@ -43,11 +48,6 @@ async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }
-}
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function freePort(): Promise<number> {
@@ -92,8 +92,7 @@ describe('edge sites run federated workloads as real containers (podman)', funct
   this.timeout(300_000);
   let podman: Awaited<ReturnType<typeof startPodman>>;
   let hub: HubProcess;
-  const agents: Record<string, ChildProcess> = {};
-  const agentLogs: Record<string, string> = {};
+  const agents: Partial<Record<Site, AgentProcess>> = {};
   const dirs: Record<string, string> = {};
   const sites = { 'edge-a': '127.0.0.21', 'edge-b': '127.0.0.22' } as const;
   type Site = keyof typeof sites;
@@ -126,44 +125,13 @@ describe('edge sites run federated workloads as real containers (podman)', funct
     );
 
   const runAgent = (name: Site) => {
-    const p = spawn(
-      process.execPath,
-      [
-        BIN,
-        'agent',
-        'run',
-        '--runtime',
-        'edge',
-        '--engine',
-        podman.endpoint,
-        '--node-ip',
-        sites[name],
-        '--data-dir',
-        dirs[name],
-        '--crash-backoff',
-        '1s',
-        '--heartbeat-interval',
-        '1s',
-        '--status-interval',
-        '1s',
-        '--resync',
-        '2s',
-        '--log-level',
-        'warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    agentLogs[name] = '';
-    p.stderr?.on('data', (d: Buffer) => (agentLogs[name] += d.toString()));
-    agents[name] = p;
+    agents[name] = spawnAgent({
+      dataDir: dirs[name],
+      member: { runtime: 'edge', engine: podman.endpoint, nodeIp: sites[name], crashBackoff: '1s' },
+      intervals: { heartbeat: '1s', status: '1s', resync: '2s' },
+    });
   };
-  const stopAgent = async (name: Site, signal: NodeJS.Signals = 'SIGKILL') => {
-    const p = agents[name];
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill(signal);
-    await exited;
-  };
+  const agentLogs = (name: Site) => agents[name]?.logs() ?? '';
   const fed = async (kind: string, name: string) =>
     (await request(hub, 'GET', `/apis/types.kubefed.io/v1beta1/namespaces/${NS}/${kind}/${name}`)).json<
       FederatedObject & {
@@ -192,52 +160,23 @@ describe('edge sites run federated workloads as real containers (podman)', funct
       dirs[s] = tempDir(`edgefed-${s}-`);
       ports[s] = await freePort();
     }
-    const tok = edgefed(['token', 'create', '--kubeconfig', hub.kubeconfig, '--print-join-command']);
-    assert.equal(tok.code, 0, tok.stderr);
-    const token = /--token (\S+)/.exec(tok.stdout)![1];
-    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(tok.stdout)![1];
+    const tok = createJoinToken(hub.kubeconfig);
     for (const [s, region] of [
       ['edge-a', 'eu'],
       ['edge-b', 'us'],
     ] as const) {
-      const j = edgefed([
-        'agent',
-        'join',
-        '--hub',
-        hub.url,
-        '--token',
-        token,
-        '--discovery-token-ca-cert-hash',
-        hash,
-        '--name',
-        s,
-        '--labels',
-        `region=${region}`,
-        '--data-dir',
-        dirs[s],
-      ]);
-      assert.equal(j.code, 0, j.stderr + j.stdout);
+      joinAgent({ hub: hub.url, ...tok, name: s, dataDir: dirs[s], labels: { region } });
       runAgent(s);
     }
-    await waitFor(
-      async () => {
-        const r = kubectlOk(hub.kubeconfig, [
-          'get',
-          'kubefedclusters',
-          '-n',
-          'kube-federation-system',
-          '-o',
-          'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
-        ]);
-        return r.includes('edge-a=True') && r.includes('edge-b=True');
-      },
-      { timeoutMs: 60_000, message: () => `sites not Ready; agent logs:\n${JSON.stringify(agentLogs)}` },
+    await waitClustersReady(
+      hub,
+      ['edge-a', 'edge-b'],
+      60_000,
+      () =>
+        `agent logs:\n${JSON.stringify({ 'edge-a': agentLogs('edge-a'), 'edge-b': agentLogs('edge-b') })}`,
     );
-    for (const s of Object.keys(sites) as Site[]) {
-      viaHub[s] = join(hub.dataDir, `${s}.kubeconfig`);
-      const r = edgefed(['kubeconfig', s, '--kubeconfig', hub.kubeconfig, '--out', viaHub[s]]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    for (const s of Object.keys(sites) as Site[])
+      viaHub[s] = clusterKubeconfig(hub.kubeconfig, s, join(hub.dataDir, `${s}.kubeconfig`));
     kubectlOk(
       hub.kubeconfig,
       ['apply', '-f', '-'],
@@ -254,7 +193,7 @@ describe('edge sites run federated workloads as real containers (podman)', funct
   });
 
   after(async () => {
-    for (const s of Object.keys(agents) as Site[]) await stopAgent(s);
+    for (const a of Object.values(agents)) await a.stop();
     await hub?.stop();
     if (podman) {
       for (const s of Object.keys(sites))
@@ -320,7 +259,7 @@ describe('edge sites run federated workloads as real containers (podman)', funct
     for (const s of Object.keys(sites) as Site[]) {
       const body = await waitFor(async () => httpGet(ports[s]), {
         timeoutMs: 60_000,
-        message: () => `nothing answers on ${s}'s port ${ports[s]}; agent log:\n${agentLogs[s]}`,
+        message: () => `nothing answers on ${s}'s port ${ports[s]}; agent log:\n${agentLogs(s)}`,
       });
       assert.equal(body.trim(), `hello from ${s}`);
       const cs = await running(s, 'web');
@@ -512,7 +451,7 @@ describe('edge sites run federated workloads as real containers (podman)', funct
 
   it('4. hub stopped and agent restarted: workloads keep running; a container removed by hand comes back', async () => {
     await hub.kill9();
-    await stopAgent('edge-a');
+    await agents['edge-a']?.stop('SIGKILL');
     // Containers do not depend on the agent process.
     assert.equal(await httpGet(ports['edge-a']), 'hello from edge-a\n');
     runAgent('edge-a');
@@ -521,7 +460,7 @@ describe('edge sites run federated workloads as real containers (podman)', funct
     assert.ok(rm.status < 300, rm.body);
     await waitFor(async () => (await running('edge-a', 'web')).some((x) => x.Id !== c.Id), {
       timeoutMs: 60_000,
-      message: () => `not recreated; agent log:\n${agentLogs['edge-a']}`,
+      message: () => `not recreated; agent log:\n${agentLogs('edge-a')}`,
     });
     assert.equal(
       await waitFor(async () => httpGet(ports['edge-a']), { timeoutMs: 30_000 }),

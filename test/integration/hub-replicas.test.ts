@@ -8,14 +8,20 @@
  * to the survivor when A is killed" deterministic.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import type { KubeFedCluster, Work } from '../../controllers/types.js';
+import type { Work } from '../../controllers/types.js';
+import {
+  agentCredentials,
+  clusterKubeconfig,
+  createJoinToken,
+  joinAgent,
+  spawnAgent,
+  waitClustersReady,
+  type AgentProcess,
+} from '../helpers/agents.js';
 import { startEtcd, type EtcdCluster } from '../helpers/etcd.js';
 import {
-  ROOT,
   cleanup,
   kubectl,
   kubectlOk,
@@ -29,18 +35,12 @@ import {
 } from '../helpers/hub.js';
 import { backendOf, spawnTcpBalancer, type TcpBalancerProcess } from '../helpers/tcp-balancer.js';
 
-const BIN = join(ROOT, 'bin', 'edgefed');
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces';
 const LEASE_SECONDS = 4;
 
 interface Lease {
   metadata: { annotations?: Record<string, string> };
   spec?: { holderIdentity?: string };
-}
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** kubectl without blocking the event loop (the balancer and the test's waits run meanwhile). */
@@ -60,7 +60,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
   let b: HubProcess;
   let lb: TcpBalancerProcess;
   const members: Record<string, HubProcess> = {};
-  const agents: Record<string, ChildProcess> = {};
+  const agents: Record<string, AgentProcess> = {};
   const dirs: Record<string, string> = {};
 
   const hubArgs = (id: string): string[] => [
@@ -87,16 +87,6 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
   };
   const tunnelHolder = async (hub: HubProcess, cluster: string): Promise<string> =>
     (await lease(hub, `edgefed-cluster-${cluster}`, 'edgefed-tunnel'))?.spec?.holderIdentity ?? '';
-  const ready = async (hub: HubProcess, name: string): Promise<string | undefined> =>
-    (
-      await request(
-        hub,
-        'GET',
-        `/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters/${name}`,
-      )
-    )
-      .json<KubeFedCluster>()
-      .status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
   before(async () => {
     etcd = await startEtcd({ members: 3 });
@@ -109,55 +99,18 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
       startHub({ command: 'apiserver' }),
     ]);
     lb = await spawnTcpBalancer([backendOf(a.url)]);
-    const token = edgefed(['token', 'create', '--kubeconfig', a.kubeconfig, '--print-join-command']);
-    assert.equal(token.code, 0, token.stderr);
-    const t = /--token (\S+)/.exec(token.stdout)![1];
-    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(token.stdout)![1];
+    const tok = createJoinToken(a.kubeconfig);
     for (const name of ['east', 'west']) {
       dirs[name] = tempDir('edgefed-agent-');
-      const j = edgefed([
-        'agent',
-        'join',
-        '--hub',
-        lb.url,
-        '--token',
-        t,
-        '--discovery-token-ca-cert-hash',
-        hash,
-        '--name',
-        name,
-        '--data-dir',
-        dirs[name],
-      ]);
-      assert.equal(j.code, 0, j.stderr + j.stdout);
-      agents[name] = spawn(
-        process.execPath,
-        [
-          BIN,
-          'agent',
-          'run',
-          '--data-dir',
-          dirs[name],
-          '--kubeconfig',
-          members[name].kubeconfig,
-          '--heartbeat-interval',
-          '1s',
-          '--status-interval',
-          '1s',
-          '--resync',
-          '2s',
-          '--log-level',
-          'warn',
-        ],
-        { stdio: 'ignore' },
-      );
+      joinAgent({ hub: lb.url, ...tok, name, dataDir: dirs[name] });
+      agents[name] = spawnAgent({
+        dataDir: dirs[name],
+        member: members[name].kubeconfig,
+        intervals: { heartbeat: '1s', status: '1s', resync: '2s' },
+      });
     }
     for (const name of ['east', 'west']) {
-      await waitFor(
-        `${name} Ready`,
-        async () => ((await ready(b, name)) === 'True' ? true : undefined),
-        20_000,
-      );
+      await waitClustersReady(b, [name], 20_000);
       await waitFor(
         `${name}'s tunnel on replica a`,
         async () => (await tunnelHolder(b, name)) === 'a',
@@ -169,7 +122,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
   });
 
   after(async () => {
-    for (const p of Object.values(agents)) p.kill('SIGKILL');
+    await Promise.all(Object.values(agents).map((p) => p.stop()));
     await lb?.close();
     await Promise.all([a, b, ...Object.values(members)].filter(Boolean).map((h) => h.stop()));
     await etcd?.stop();
@@ -204,9 +157,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
 
   it('kubectl against replica B reaches a cluster whose tunnel is on replica A, watch included', async () => {
     assert.equal(await tunnelHolder(b, 'east'), 'a');
-    const cfg = join(dirs.east, 'east-via-b.kubeconfig');
-    const r = edgefed(['kubeconfig', 'east', '--kubeconfig', b.kubeconfig, '--out', cfg]);
-    assert.equal(r.code, 0, r.stderr);
+    const cfg = clusterKubeconfig(b.kubeconfig, 'east', join(dirs.east, 'east-via-b.kubeconfig'));
     const ns = kubectlOk(cfg, ['get', 'ns', '-o', 'name']);
     assert.match(ns, /namespace\/default/);
     assert.doesNotMatch(ns, /kube-federation-system/, "the member's namespaces, not the hub's");
@@ -245,11 +196,14 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
     await waitFor('the member watch is closed', async () => (await watchers()) === before, 10_000);
 
     // Authorization happens on the replica the caller reached: an agent certificate gets 403 there.
-    const agentTls = {
-      cert: readFileSync(join(dirs.east, 'pki', 'agent.crt'), 'utf8'),
-      key: readFileSync(join(dirs.east, 'pki', 'agent.key'), 'utf8'),
-    };
-    const asAgent = await request(b, 'GET', '/clusters/east/proxy/version', undefined, {}, agentTls);
+    const asAgent = await request(
+      b,
+      'GET',
+      '/clusters/east/proxy/version',
+      undefined,
+      {},
+      agentCredentials(dirs.east),
+    );
     assert.equal(asAgent.status, 403);
     // A request that was already forwarded is never forwarded again.
     const looped = await request(b, 'GET', '/clusters/east/proxy/version', undefined, {
@@ -427,11 +381,7 @@ describe('hub replicas: two hubs on a 3-member etcd behind a TCP load balancer',
       `      both tunnels on replica B ${((await tunnelsMoved) / 1000).toFixed(1)} s after A was killed`,
     );
     for (const cluster of ['east', 'west']) {
-      await waitFor(
-        `${cluster} Ready`,
-        async () => ((await ready(b, cluster)) === 'True' ? true : undefined),
-        20_000,
-      );
+      await waitClustersReady(b, [cluster], 20_000);
       // The agent's Work watch moved too: the Deployment rendered after the kill reaches the member.
       await waitFor(
         `web in ${cluster}`,

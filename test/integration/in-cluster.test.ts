@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import type { FederatedObject, KubeFedCluster, Work } from '../../controllers/types.js';
+import type { FederatedObject, Work } from '../../controllers/types.js';
 import { caCertHash } from '../../hub/pki.js';
+import {
+  agentCredentials,
+  clusterKubeconfig,
+  createJoinToken,
+  edgefed,
+  getCluster,
+  joinAgent,
+  spawnAgent,
+  waitClustersReady,
+  type AgentProcess,
+  type JoinToken,
+} from '../helpers/agents.js';
 import {
   ROOT,
   cleanup,
@@ -21,11 +33,6 @@ import {
 const BIN = join(ROOT, 'bin', 'edgefed');
 const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 const works = (cluster: string) => `/apis/edgefed.io/v1alpha1/namespaces/edgefed-cluster-${cluster}/works`;
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 interface Deployment {
   metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -90,19 +97,16 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
   this.timeout(90_000);
   let host: HubProcess;
   const members: Record<string, HubProcess> = {};
-  const agents: Record<string, ChildProcess> = {};
+  const agents: Record<string, AgentProcess> = {};
   const dirs: Record<string, string> = {};
   let controllers: ChildProcess;
   const extra: { proc: ChildProcess; dir: string }[] = [];
   let gatewayDir: string;
   let gatewayUrl = '';
   let gatewayCa = '';
-  let joinCmd = '';
+  let joinToken: JoinToken;
 
-  const agentTls = (name: string) => ({
-    cert: readFileSync(join(dirs[name], 'pki', 'agent.crt'), 'utf8'),
-    key: readFileSync(join(dirs[name], 'pki', 'agent.key'), 'utf8'),
-  });
+  const agentTls = (name: string) => agentCredentials(dirs[name]);
   const viaGateway = (method: string, path: string, tls: { cert?: string; key?: string }, body?: object) =>
     request(
       { url: gatewayUrl, tls: { ca: gatewayCa, cert: '', key: '' } },
@@ -123,10 +127,6 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
       req.on('error', reject);
       req.end();
     });
-  const ready = async (name: string) =>
-    (await request(host, 'GET', `${KFC}/${name}`))
-      .json<KubeFedCluster>()
-      .status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
   before(async () => {
     [host, members.east, members.west] = await Promise.all([
@@ -141,7 +141,7 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
     gatewayCa = readFileSync(join(gatewayDir, 'pki', 'ca.crt'), 'utf8');
   });
   after(async () => {
-    for (const a of Object.values(agents)) a.kill('SIGKILL');
+    await Promise.all(Object.values(agents).map((a) => a.stop()));
     controllers?.kill('SIGKILL');
     for (const e of extra) {
       e.proc.kill('SIGKILL');
@@ -178,69 +178,23 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
   });
 
   it('edgefed token create --print-join-command with the host kubeconfig prints the gateway URL and CA hash', () => {
-    const r = edgefed([
-      'token',
-      'create',
-      '--kubeconfig',
-      host.kubeconfig,
-      '--ttl',
-      '1h',
-      '--labels',
-      'region=eu',
-      '--print-join-command',
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    joinCmd = r.stdout;
-    assert.equal(/--hub (\S+)/.exec(joinCmd)?.[1], gatewayUrl);
-    assert.equal(/--discovery-token-ca-cert-hash (\S+)/.exec(joinCmd)?.[1], caCertHash(gatewayCa));
+    joinToken = createJoinToken(host.kubeconfig, { ttl: '1h', labels: { region: 'eu' } });
+    assert.equal(/--hub (\S+)/.exec(joinToken.joinCommand)?.[1], gatewayUrl);
+    assert.equal(joinToken.caHash, caCertHash(gatewayCa));
   });
 
   it('two agents join through the gateway and turn Ready from their heartbeats', async () => {
-    const token = /--token (\S+)/.exec(joinCmd)![1];
-    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(joinCmd)![1];
     for (const name of ['east', 'west']) {
-      const r = edgefed([
-        'agent',
-        'join',
-        '--hub',
-        gatewayUrl,
-        '--token',
-        token,
-        '--discovery-token-ca-cert-hash',
-        hash,
-        '--name',
-        name,
-        '--data-dir',
-        dirs[name],
-        '--labels',
-        `zone=${name}`,
-      ]);
-      assert.equal(r.code, 0, r.stderr + r.stdout);
-      agents[name] = spawn(
-        process.execPath,
-        [
-          BIN,
-          'agent',
-          'run',
-          '--data-dir',
-          dirs[name],
-          '--kubeconfig',
-          members[name].kubeconfig,
-          '--heartbeat-interval',
-          '1s',
-          '--status-interval',
-          '1s',
-          '--resync',
-          '2s',
-          '--log-level',
-          'warn',
-        ],
-        { stdio: 'ignore' },
-      );
+      joinAgent({ hub: gatewayUrl, ...joinToken, name, dataDir: dirs[name], labels: { zone: name } });
+      agents[name] = spawnAgent({
+        dataDir: dirs[name],
+        member: members[name].kubeconfig,
+        intervals: { heartbeat: '1s', status: '1s', resync: '2s' },
+      });
     }
-    for (const name of ['east', 'west'])
-      await waitFor(`${name} Ready`, async () => ((await ready(name)) === 'True' ? true : undefined), 20_000);
-    const c = (await request(host, 'GET', `${KFC}/east`)).json<KubeFedCluster>();
+    // 20 s for each cluster.
+    await waitClustersReady(host, ['east', 'west'], 40_000);
+    const c = await getCluster(host, 'east');
     assert.equal(c.metadata.labels?.region, 'eu', 'labels from the token');
     assert.equal(c.metadata.labels?.zone, 'east', 'labels from the join');
   });
@@ -454,16 +408,11 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
   });
 
   it('kubectl reaches a member through /clusters/<name>/proxy on the gateway (gateway admin.kubeconfig)', () => {
-    const cfg = join(gatewayDir, 'east.kubeconfig');
-    const r = edgefed([
-      'kubeconfig',
-      'east',
-      '--kubeconfig',
+    const cfg = clusterKubeconfig(
       join(gatewayDir, 'admin.kubeconfig'),
-      '--out',
-      cfg,
-    ]);
-    assert.equal(r.code, 0, r.stderr);
+      'east',
+      join(gatewayDir, 'east.kubeconfig'),
+    );
     assert.match(kubectlOk(cfg, ['get', 'deploy', '-n', 'shop']), /^web\s+/m);
   });
 

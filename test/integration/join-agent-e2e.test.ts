@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { FederatedObject, KubeFedCluster } from '../../controllers/types.js';
+import type { FederatedObject } from '../../controllers/types.js';
 import {
-  ROOT,
+  agentCredentials,
+  agentJoinArgs,
+  clusterKubeconfig,
+  clusterReady,
+  createJoinToken,
+  edgefed,
+  getCluster,
+  joinAgent,
+  spawnAgent,
+  waitClustersReady,
+  type AgentProcess,
+  type JoinToken,
+} from '../helpers/agents.js';
+import {
   cleanup,
   kubectl,
   kubectlOk,
@@ -15,13 +27,6 @@ import {
   type HubProcess,
 } from '../helpers/hub.js';
 
-const BIN = join(ROOT, 'bin', 'edgefed');
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 /**
  * The whole join path with real processes: a hub, two member API servers, tokens from the CLI,
  * `edgefed agent join` and `edgefed agent run`, heartbeats judged by the hub.
@@ -30,45 +35,17 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
   this.timeout(120_000);
   let hub: HubProcess;
   const members: Record<string, HubProcess> = {};
-  const agents: Record<string, ChildProcess> = {};
+  const agents: Record<string, AgentProcess> = {};
   const dirs: Record<string, string> = {};
-  let joinCmd = '';
+  let joinToken: JoinToken;
 
   const runAgent = (name: string) => {
-    const p = spawn(
-      process.execPath,
-      [
-        BIN,
-        'agent',
-        'run',
-        '--data-dir',
-        dirs[name],
-        '--kubeconfig',
-        members[name].kubeconfig,
-        '--heartbeat-interval',
-        '1s',
-        '--status-interval',
-        '1s',
-        '--resync',
-        '2s',
-        '--log-level',
-        'warn',
-      ],
-      { stdio: 'ignore' },
-    );
-    agents[name] = p;
-    return p;
+    agents[name] = spawnAgent({
+      dataDir: dirs[name],
+      member: members[name].kubeconfig,
+      intervals: { heartbeat: '1s', status: '1s', resync: '2s' },
+    });
   };
-  const cluster = async (name: string) =>
-    (
-      await request(
-        hub,
-        'GET',
-        `/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters/${name}`,
-      )
-    ).json<KubeFedCluster>();
-  const ready = async (name: string) =>
-    (await cluster(name)).status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
   before(async () => {
     [hub, members.east, members.west] = await Promise.all([
@@ -80,48 +57,30 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
     dirs.west = tempDir('edgefed-agent-');
   });
   after(async () => {
-    for (const a of Object.values(agents)) a.kill('SIGKILL');
+    await Promise.all(Object.values(agents).map((a) => a.stop()));
     await Promise.all([hub.stop(), ...Object.values(members).map((m) => m.stop())]);
     for (const d of [hub.dataDir, ...Object.values(members).map((m) => m.dataDir), ...Object.values(dirs)])
       cleanup(d);
   });
 
   it('edgefed token create prints a kubeadm-style token and a join command pinned to the hub CA', () => {
-    const r = edgefed([
-      'token',
-      'create',
-      '--kubeconfig',
-      hub.kubeconfig,
-      '--ttl',
-      '1h',
-      '--labels',
-      'region=eu',
-      '--print-join-command',
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /--token [a-z0-9]{6}\.[a-z0-9]{16}/);
-    assert.match(r.stdout, /--discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/);
-    joinCmd = r.stdout;
+    joinToken = createJoinToken(hub.kubeconfig, { ttl: '1h', labels: { region: 'eu' } });
+    assert.match(joinToken.joinCommand, /--token [a-z0-9]{6}\.[a-z0-9]{16}/);
+    assert.match(joinToken.joinCommand, /--discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/);
     const list = edgefed(['token', 'list', '--kubeconfig', hub.kubeconfig]);
     assert.doesNotMatch(list.stdout, /\.[a-z0-9]{16}/, 'token list never shows the secret');
   });
 
   it('refuses a join with the wrong CA hash, and creates nothing', async () => {
-    const token = /--token (\S+)/.exec(joinCmd)![1];
-    const r = edgefed([
-      'agent',
-      'join',
-      '--hub',
-      hub.url,
-      '--token',
-      token,
-      '--discovery-token-ca-cert-hash',
-      `sha256:${'0'.repeat(64)}`,
-      '--name',
-      'evil',
-      '--data-dir',
-      tempDir(),
-    ]);
+    const r = edgefed(
+      agentJoinArgs({
+        hub: hub.url,
+        token: joinToken.token,
+        caHash: `sha256:${'0'.repeat(64)}`,
+        name: 'evil',
+        dataDir: tempDir(),
+      }),
+    );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, /hash/i);
     assert.equal(
@@ -137,31 +96,13 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
   });
 
   it('two agents join and turn Ready from their heartbeats', async () => {
-    const token = /--token (\S+)/.exec(joinCmd)![1];
-    const hash = /--discovery-token-ca-cert-hash (\S+)/.exec(joinCmd)![1];
     for (const name of ['east', 'west']) {
-      const r = edgefed([
-        'agent',
-        'join',
-        '--hub',
-        hub.url,
-        '--token',
-        token,
-        '--discovery-token-ca-cert-hash',
-        hash,
-        '--name',
-        name,
-        '--data-dir',
-        dirs[name],
-        '--labels',
-        `zone=${name}`,
-      ]);
-      assert.equal(r.code, 0, r.stderr + r.stdout);
+      joinAgent({ hub: hub.url, ...joinToken, name, dataDir: dirs[name], labels: { zone: name } });
       runAgent(name);
     }
-    for (const name of ['east', 'west'])
-      await waitFor(`${name} Ready`, async () => ((await ready(name)) === 'True' ? true : undefined), 20_000);
-    const c = await cluster('east');
+    // 20 s for each cluster.
+    await waitClustersReady(hub, ['east', 'west'], 40_000);
+    const c = await getCluster(hub, 'east');
     assert.equal(c.metadata.labels?.region, 'eu', 'labels from the token');
     assert.equal(c.metadata.labels?.zone, 'east', 'labels from the join');
     const out = edgefed(['clusters', '--kubeconfig', hub.kubeconfig]);
@@ -252,12 +193,7 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
   });
 
   it("agent east's certificate cannot read west's Works or anything else on the hub", async () => {
-    const pki = join(dirs.east, 'pki');
-    const { readFileSync } = await import('node:fs');
-    const tls = {
-      cert: readFileSync(join(pki, 'agent.crt'), 'utf8'),
-      key: readFileSync(join(pki, 'agent.key'), 'utf8'),
-    };
+    const tls = agentCredentials(dirs.east);
     const as = (path: string) => request(hub, 'GET', path, undefined, {}, tls);
     assert.equal((await as('/apis/edgefed.io/v1alpha1/namespaces/edgefed-cluster-east/works')).status, 200);
     assert.equal((await as('/apis/edgefed.io/v1alpha1/namespaces/edgefed-cluster-west/works')).status, 403);
@@ -267,17 +203,17 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
 
   it('the hub reaches each member through its agent tunnel (kubectl via edgefed kubeconfig)', () => {
     const cfg = join(tempDir(), 'east.kubeconfig');
-    assert.equal(edgefed(['kubeconfig', 'east', '--kubeconfig', hub.kubeconfig, '--out', cfg]).code, 0);
+    clusterKubeconfig(hub.kubeconfig, 'east', cfg);
     const out = kubectlOk(cfg, ['get', 'deploy', '-n', 'shop']);
     assert.match(out, /^web\s+/m);
   });
 
   it('an agent killed: its cluster turns NotReady within the threshold and placement says ClusterNotReady; back → Ready, nothing duplicated', async () => {
-    agents.west.kill('SIGKILL');
     const killed = Date.now();
+    await agents.west.stop('SIGKILL');
     await waitFor(
       'west NotReady',
-      async () => ((await ready('west')) === 'False' ? true : undefined),
+      async () => ((await clusterReady(hub, 'west')) === 'False' ? true : undefined),
       15_000,
     );
     assert.ok(Date.now() - killed < 4000 + 4000, 'within threshold (4 s) plus a check period');
@@ -295,11 +231,7 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
       'the member keeps its workload',
     );
     runAgent('west');
-    await waitFor(
-      'west Ready again',
-      async () => ((await ready('west')) === 'True' ? true : undefined),
-      20_000,
-    );
+    await waitClustersReady(hub, ['west'], 20_000);
     const list = JSON.parse(
       kubectlOk(members.west.kubeconfig, ['get', 'deploy', '-n', 'shop', '-o', 'json']),
     ) as { items: unknown[] };
@@ -309,12 +241,7 @@ describe('clusters join from behind NAT: token → join → agent run (real proc
   it('unjoin removes the cluster; its certificate is refused from then on', async () => {
     const r = edgefed(['unjoin', 'east', '--kubeconfig', hub.kubeconfig]);
     assert.equal(r.code, 0, r.stderr);
-    const { readFileSync } = await import('node:fs');
-    const pki = join(dirs.east, 'pki');
-    const tls = {
-      cert: readFileSync(join(pki, 'agent.crt'), 'utf8'),
-      key: readFileSync(join(pki, 'agent.key'), 'utf8'),
-    };
+    const tls = agentCredentials(dirs.east);
     await waitFor(
       'east refused',
       async () =>

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeFedCluster } from '../../controllers/types.js';
 import {
-  ROOT,
+  clusterKubeconfig,
+  clusterReady,
+  edgefed,
+  getCluster,
+  waitClustersReady,
+} from '../helpers/agents.js';
+import {
   cleanup,
   kubectl,
   kubectlOk,
@@ -16,14 +20,8 @@ import {
   type HubProcess,
 } from '../helpers/hub.js';
 
-const BIN = join(ROOT, 'bin', 'edgefed');
 const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 const SECRET = '/api/v1/namespaces/kube-federation-system/secrets/edgefed-push-m1';
-
-function edgefed(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /**
  * Push mode, as kubefedctl join: `edgefed join` hands the hub a member kubeconfig; the hub runs the
@@ -36,11 +34,6 @@ describe('edgefed join: push mode, the hub runs the agent (real processes)', fun
   let dir: string;
   /** The member with file references (relative paths) and two contexts: `down` (current) and `up`. */
   let memberKc: string;
-
-  const ready = async (name: string) =>
-    (await request(hub, 'GET', `${KFC}/${name}`))
-      .json<KubeFedCluster>()
-      .status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
   before(async () => {
     [hub, member] = await Promise.all([startHub(), startHub({ command: 'apiserver' })]);
@@ -113,8 +106,8 @@ describe('edgefed join: push mode, the hub runs the agent (real processes)', fun
     assert.match(r.stdout, /answers/);
     const secret = await request(hub, 'GET', SECRET);
     assert.equal(secret.status, 200);
-    await waitFor('m1 Ready', async () => ((await ready('m1')) === 'True' ? true : undefined), 30_000, 250);
-    const c = (await request(hub, 'GET', `${KFC}/m1`)).json<KubeFedCluster>();
+    await waitClustersReady(hub, ['m1'], 30_000);
+    const c = await getCluster(hub, 'm1');
     assert.equal(c.metadata.labels?.region, 'eu');
     // After the join the Secret holds the agent identity, and no longer the bootstrap token.
     const data = await waitFor(
@@ -174,9 +167,7 @@ describe('edgefed join: push mode, the hub runs the agent (real processes)', fun
   });
 
   it('edgefed kubeconfig m1 reaches the member through the in-process agent tunnel', async () => {
-    const out = join(dir, 'm1.kubeconfig');
-    const r = edgefed(['kubeconfig', 'm1', '--kubeconfig', hub.kubeconfig, '--out', out]);
-    assert.equal(r.code, 0, r.stderr);
+    const out = clusterKubeconfig(hub.kubeconfig, 'm1', join(dir, 'm1.kubeconfig'));
     await waitFor(
       'proxy answers',
       async () => (await request(hub, 'GET', '/clusters/m1/proxy/version')).status === 200,
@@ -225,7 +216,7 @@ describe('edgefed join: push mode, the hub runs the agent (real processes)', fun
       30_000,
       500,
     );
-    assert.equal(await ready('m1'), 'True');
+    assert.equal(await clusterReady(hub, 'm1'), 'True');
   });
 
   it('edgefed unjoin m1 stops the agent and deletes the Secret', async () => {

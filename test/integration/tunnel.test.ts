@@ -6,13 +6,14 @@
  * kubectl runs block nothing on the data path.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocket } from 'ws';
 import { AGENT_CN_PREFIX, AGENT_GROUP, TUNNEL_PATH } from '../../agent/protocol.js';
 import { issue } from '../../hub/pki.js';
+import { clusterKubeconfig } from '../helpers/agents.js';
 import { addCluster } from '../helpers/federation.js';
 import {
   ROOT,
@@ -26,8 +27,6 @@ import {
   waitFor,
   type HubProcess,
 } from '../helpers/hub.js';
-
-const BIN = join(ROOT, 'bin', 'edgefed');
 
 /** The agent's tunnel in its own process; prints "connected"/"disconnected" on every change. */
 const AGENT_SCRIPT = `
@@ -148,16 +147,7 @@ describe('tunnel: hub → member through the agent', function () {
     await addCluster(hub, 'c1');
     tunnel = start();
     await waitFor('tunnel connected', () => tunnel?.connected(), 15_000);
-    viaHub = join(dir, 'c1.kubeconfig');
-    const r = spawnSync(
-      process.execPath,
-      [BIN, 'kubeconfig', 'c1', '--kubeconfig', hub.kubeconfig, '--out', viaHub],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
-    assert.equal(r.status, 0, r.stderr);
+    viaHub = clusterKubeconfig(hub.kubeconfig, 'c1', join(dir, 'c1.kubeconfig'));
     // The agent's session is registered on the hub as soon as the upgrade completes.
     await waitFor(
       'proxy answers',
