@@ -305,7 +305,8 @@ async function simulatedSites(dir: string, asked: number): Promise<void> {
         await joinOne(i);
         if (sites.length === 50 && fdLimit !== undefined) {
           const perSite = (openFds() - fds0) / sites.length;
-          const fit = Math.floor((fdLimit * 0.85 - fds0) / perSite);
+          // Idle sites use about half of what they hold once pods run (applies, pod syncs, status writes).
+          const fit = Math.floor((fdLimit * 0.5 - fds0) / perSite);
           if (fit < n) {
             limit = Math.max(50, fit);
             notes.push(
