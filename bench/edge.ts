@@ -244,7 +244,153 @@ async function realContainers(dir: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-async function simulatedSites(dir: string, asked: number): Promise<void> {
+interface SimSiteTarget {
+  hubOrigin: string;
+  token: string;
+  caHash: string;
+  dir: string;
+}
+
+/** One simulated site, joined through the real registration endpoint. */
+async function startSimSite(t: SimSiteTarget, i: number, logger: pino.Logger): Promise<RunningEdgeAgent> {
+  const name = `sim-${String(i).padStart(4, '0')}`;
+  const dataDir = join(t.dir, 'sites', name);
+  await joinHub(
+    validateJoinArgs({
+      hub: t.hubOrigin,
+      token: t.token,
+      discoveryTokenCaCertHash: t.caHash,
+      name,
+      dataDir,
+      wait: '1m',
+    }),
+    { progress: () => undefined },
+  );
+  return startEdgeAgent({
+    dataDir,
+    engine: new SimulatedEngine(),
+    nodeIp: '127.0.0.1',
+    logger,
+    heartbeatIntervalMs: 10_000,
+    statusIntervalMs: 5_000,
+    resyncMs: 300_000,
+    rotateCertificates: false,
+  });
+}
+
+/** `--sites-worker <json>`: run sites [from, from+count) until SIGTERM (part 3's worker processes). */
+async function sitesWorker(cfg: SimSiteTarget & { from: number; count: number }): Promise<void> {
+  const logger = pino({ level: 'fatal' });
+  const sites: RunningEdgeAgent[] = [];
+  let next = cfg.from;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < cfg.from + cfg.count) await startSimSite(cfg, next++, logger).then((s) => sites.push(s));
+    }),
+  );
+  process.stdout.write(`joined ${sites.length}\n`);
+  process.once(
+    'SIGTERM',
+    () => void Promise.allSettled(sites.map((x) => x.stop())).then(() => process.exit(0)),
+  );
+}
+
+/**
+ * Part 3, when one process could not hold all the sites: the same sites split over worker
+ * processes (each within the descriptor limit), all against one hub.
+ */
+async function simulatedSitesMulti(dir: string, total: number, perProcess: number): Promise<void> {
+  const procs = Math.ceil(total / perProcess);
+  const each = Math.ceil(total / procs);
+  log(`part 3: ${total} simulated edge sites in ${procs} processes against one hub...`);
+  const hub = await startHub(join(dir, 'hub-multi'));
+  cleanups.push(() => hub.stop());
+  const c = new Client(hub.url, hub.tls);
+  const { token } = await createToken(adminClient(hub), { ttlSeconds: 3600 });
+  const target: SimSiteTarget = {
+    hubOrigin: hub.url.origin,
+    token,
+    caHash: caCertHash(hub.tls.ca),
+    dir: join(dir, 'multi'),
+  };
+  const hubCpu0 = cpuMs(hub.pid) ?? 0;
+  const t0 = performance.now();
+  const workers = await Promise.all(
+    Array.from({ length: procs }, (_, k) => {
+      const count = Math.min(each, total - k * each);
+      const w = spawn(
+        process.execPath,
+        [process.argv[1], '--sites-worker', JSON.stringify({ ...target, from: k * each, count })],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      cleanups.push(async () => {
+        if (w.exitCode !== null || w.signalCode !== null) return;
+        const exited = new Promise((r) => w.once('exit', r));
+        w.kill('SIGTERM');
+        await Promise.race([exited, sleep(20_000)]);
+        w.kill('SIGKILL');
+      });
+      return new Promise<ChildProcess>((resolve, reject) => {
+        let out = '';
+        w.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (/joined \d+/.test(out)) resolve(w);
+        });
+        w.once('exit', (code) => reject(new Error(`sites worker ${k} exited with ${code}`)));
+      });
+    }),
+  );
+  const joinMs = performance.now() - t0;
+  rows.push([
+    `${total} sites in ${procs} processes: join + start`,
+    ms(joinMs),
+    `${(total / (joinMs / 1000)).toFixed(1)} sites/s`,
+  ]);
+  const rssOf = () => workers.reduce((a, w) => a + (rssMiB(w.pid ?? -1) ?? 0), 0);
+  const cpuOf = () => workers.reduce((a, w) => a + (cpuMs(w.pid ?? -1) ?? 0), 0);
+  await sleep(5_000);
+  const rssIdle = rssOf();
+  rows.push([
+    `RSS of the ${procs} processes, ${total} idle sites`,
+    mib(rssIdle),
+    `${(rssIdle / total).toFixed(1)} MiB per site (Node.js baseline included)`,
+  ]);
+  await federatedNamespace(c, 'sim');
+  const t1 = performance.now();
+  await c.json(
+    'POST',
+    '/apis/types.kubefed.io/v1beta1/namespaces/sim/federateddeployments',
+    fedDeployment('sim', 'sim', PODS_PER_SITE, 'busybox:sim'),
+  );
+  const want = `${total * PODS_PER_SITE}/${total * PODS_PER_SITE}`;
+  let ready = '';
+  while (performance.now() < t1 + 10 * 60_000) {
+    ready = (await readySummary(c, 'sim', 'sim')) ?? '';
+    if (ready === want) break;
+    await sleep(1_000);
+  }
+  const allMs = performance.now() - t1;
+  rows.push([
+    `${total}×${PODS_PER_SITE} pods: apply → ${want} Ready at the hub`,
+    ready === want ? ms(allMs) : `not reached in ${ms(allMs)} (${ready})`,
+    '',
+  ]);
+  await sleep(5_000);
+  const rssPods = rssOf();
+  rows.push([
+    `RSS of the ${procs} processes, ${total} sites × ${PODS_PER_SITE} pods`,
+    mib(rssPods),
+    `${(rssPods / total).toFixed(1)} MiB per site`,
+  ]);
+  rows.push([
+    'sites processes CPU (join → all Ready)',
+    ms(cpuOf()),
+    `hub CPU ${ms((cpuMs(hub.pid) ?? 0) - hubCpu0)}; hub RSS ${mib(rssMiB(hub.pid) ?? NaN)}`,
+  ]);
+  c.close();
+}
+
+async function simulatedSites(dir: string, asked: number): Promise<number> {
   let n = asked;
   log(`part 2: ${n} simulated edge sites in this process...`);
   const hub = await startHub(join(dir, 'hub-sim'));
@@ -265,31 +411,7 @@ async function simulatedSites(dir: string, asked: number): Promise<void> {
   const CONCURRENCY = 16;
   let next = 0;
   const joinOne = async (i: number) => {
-    const name = `sim-${String(i).padStart(4, '0')}`;
-    const dataDir = join(dir, 'sites', name);
-    await joinHub(
-      validateJoinArgs({
-        hub: hub.url.origin,
-        token,
-        discoveryTokenCaCertHash: caHash,
-        name,
-        dataDir,
-        wait: '1m',
-      }),
-      { progress: () => undefined },
-    );
-    sites.push(
-      await startEdgeAgent({
-        dataDir,
-        engine: new SimulatedEngine(),
-        nodeIp: '127.0.0.1',
-        logger,
-        heartbeatIntervalMs: 10_000,
-        statusIntervalMs: 5_000,
-        resyncMs: 300_000,
-        rotateCertificates: false,
-      }),
-    );
+    sites.push(await startSimSite({ hubOrigin: hub.url.origin, token, caHash, dir }, i, logger));
   };
   // Every site holds files and sockets (two SQLite databases, and both ends of each watch on its
   // own API, since the API and its clients share the process). The process's descriptor limit
@@ -371,6 +493,9 @@ async function simulatedSites(dir: string, asked: number): Promise<void> {
     `hub CPU ${ms((cpuMs(hub.pid) ?? 0) - hubCpu0)}; hub RSS ${mib(rssMiB(hub.pid) ?? NaN)}`,
   ]);
   c.close();
+  await Promise.allSettled(sites.splice(0).map((x) => x.stop()));
+  await hub.stop();
+  return n;
 }
 
 function softFdLimit(): number | undefined {
@@ -394,7 +519,8 @@ async function main(): Promise<void> {
     if (!existsSync(BIN)) throw new Error('run `npm run build` first');
     if (process.env.EDGE_BENCH_REAL !== '0') await realContainers(dir);
     else notes.push('part 1 skipped (EDGE_BENCH_REAL=0)');
-    await simulatedSites(dir, SITES);
+    const fitted = await simulatedSites(dir, SITES);
+    if (fitted < SITES && process.env.EDGE_BENCH_MULTI !== '0') await simulatedSitesMulti(dir, SITES, fitted);
   } finally {
     await cleanup();
     guard.done();
@@ -411,7 +537,12 @@ async function main(): Promise<void> {
   for (const [a, b, cc] of rows) log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${cc}`);
 }
 
-main().catch(async (e: unknown) => {
+const workerArg = process.argv.indexOf('--sites-worker');
+const entry =
+  workerArg > 0
+    ? sitesWorker(JSON.parse(process.argv[workerArg + 1]) as SimSiteTarget & { from: number; count: number })
+    : main();
+entry.catch(async (e: unknown) => {
   process.stderr.write(`bench:edge failed: ${(e as Error).stack ?? String(e)}\n`);
   await cleanup();
   process.exit(1);
