@@ -4,7 +4,7 @@
  * its local cache when the hub is unreachable.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startAgent } from '../../agent/agent.js';
@@ -25,6 +25,11 @@ function duration(v: string): number {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
+}
+
+/** A duration flag (`30s`, `5m`, `1h`) whose --help shows the default as written, not in ms. */
+function durationOption(flags: string, description: string, dflt: string): Option {
+  return new Option(flags, description).argParser(duration).default(parseDuration(dflt), dflt);
 }
 
 function loadMember(o: { kubeconfig?: string; inCluster?: boolean }): KubeConfig {
@@ -120,19 +125,21 @@ export function registerAgentCommands(program: Command): void {
         return n;
       },
     )
-    .option(
-      '--crash-backoff <duration>',
-      'edge runtime: first crash-loop back-off (doubles up to 5m, as kubelet)',
-      duration,
-      10_000,
+    .addOption(
+      durationOption(
+        '--crash-backoff <duration>',
+        'edge runtime: first crash-loop back-off (doubles up to 5m, as kubelet)',
+        '10s',
+      ),
     )
-    .option('--resync <duration>', 're-apply every cached Work this often', duration, 30_000)
-    .option('--status-interval <duration>', 'refresh member statuses this often', duration, 5_000)
-    .option(
-      '--heartbeat-interval <duration>',
-      'renew the heartbeat Lease on the hub this often',
-      duration,
-      10_000,
+    .addOption(durationOption('--resync <duration>', 're-apply every cached Work this often', '30s'))
+    .addOption(durationOption('--status-interval <duration>', 'refresh member statuses this often', '5s'))
+    .addOption(
+      durationOption(
+        '--heartbeat-interval <duration>',
+        'renew the heartbeat Lease on the hub this often',
+        '10s',
+      ),
     )
     .option(
       '--workers <n>',
