@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import {
   CompareResult,
   CompareTarget,
   Etcd3,
-  isRecoverableError,
   type ICompare,
   type IDuplexStream,
   type IEvent,
@@ -21,25 +18,19 @@ import {
   type ListOptions,
   type ListResult,
   type Store,
-  type StoreEvent,
   type StoreEventType,
   type StoreListener,
   type StoredObject,
   type WatchHandle,
   type StoreWatchErrorHandler,
 } from './store.js';
-import { WatchFanout, keyMatchesPrefix, prefixEnd } from './watch-fanout.js';
+import { WatchFanout, prefixEnd } from './watch-fanout.js';
+import { EtcdEvent, decode, encode, stamp, toStored } from './etcd/codec.js';
+import { MemberGate, callWithRetry } from './etcd/failover.js';
+import { credentials, type EtcdTlsOptions } from './etcd/tls.js';
+import { WatchCache } from './etcd/watch-cache.js';
 
-export interface EtcdTlsOptions {
-  /**
-   * Each is either a path to a PEM file (as kube-apiserver's --etcd-cafile/--etcd-certfile/
-   * --etcd-keyfile take them) or the PEM text itself, told apart by its "-----BEGIN" line.
-   * Without `ca` the system's roots verify the server.
-   */
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
+export type { EtcdTlsOptions } from './etcd/tls.js';
 
 export interface EtcdStoreOptions {
   /** Client URLs, e.g. http://10.0.0.1:2379; https:// ones need `tls` unless the system roots do. */
@@ -94,15 +85,9 @@ export class EtcdStore implements Store {
   private readonly fanout = new WatchFanout();
   private readonly subs = new Set<Subscription>();
   private readonly attempts = new WeakMap<object, number>();
-  private readonly maxEvents: number;
-  private readonly maxBytes: number;
+  private readonly cache: WatchCache;
   private readonly retry: { initialMs: number; maxMs: number };
   private readonly requestTimeoutMs: number;
-  /** Recent events in revision order from `head`; every event after `windowStart` is here. */
-  private window: EtcdEvent[] = [];
-  private head = 0;
-  private windowBytes = 0;
-  private windowStart = 0;
   private etcdCompacted = 0;
   /** Every event up to here has been put in the window and dispatched. */
   private processed = 0;
@@ -120,8 +105,7 @@ export class EtcdStore implements Store {
     if (opts.endpoints.length === 0) throw new Error('etcd store: no endpoints');
     this.prefix = (opts.prefix ?? '/registry').replace(/\/+$/, '');
     if (this.prefix === '') throw new Error('etcd store: the prefix must not be empty or "/"');
-    this.maxEvents = opts.watchCacheEvents ?? 10_000;
-    this.maxBytes = opts.watchCacheBytes ?? 64 * 1024 * 1024;
+    this.cache = new WatchCache(opts.watchCacheEvents ?? 10_000, opts.watchCacheBytes ?? 64 * 1024 * 1024);
     this.retry = opts.watchRetry ?? { initialMs: 100, maxMs: 2_000 };
     this.retryDelay = this.retry.initialMs;
     const gates: MemberGate[] = [];
@@ -165,7 +149,7 @@ export class EtcdStore implements Store {
   }
 
   compactedRevision(): number {
-    return Math.max(this.etcdCompacted, this.windowStart);
+    return this.cache.compactedRevision(this.etcdCompacted);
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -294,15 +278,8 @@ export class EtcdStore implements Store {
     onError?: StoreWatchErrorHandler,
   ): WatchHandle {
     this.assertOpen();
-    const compacted = this.compactedRevision();
-    if (afterRevision < compacted) {
-      throw new StoreError('Compacted', `too old resource version: ${afterRevision} (${compacted})`);
-    }
     // Replay and registration in one synchronous step: no event can slip between them.
-    for (let i = this.firstAfter(afterRevision); i < this.window.length; i++) {
-      const ev = this.window[i];
-      if (keyMatchesPrefix(ev.key, prefix)) listener(ev);
-    }
+    this.cache.replay(prefix, afterRevision, this.etcdCompacted, listener);
     // Everything up to here was replayed (or is older than asked): live delivery starts above it.
     const floor = Math.max(afterRevision, this.processed);
     const remove = this.fanout.add(prefix, (ev) => {
@@ -333,7 +310,7 @@ export class EtcdStore implements Store {
       if (!(e instanceof StoreError && e.code === 'Compacted')) throw e;
     }
     this.etcdCompacted = Math.max(this.etcdCompacted, target);
-    this.trimWindow();
+    this.cache.trim(this.etcdCompacted);
   }
 
   async close(): Promise<void> {
@@ -359,8 +336,8 @@ export class EtcdStore implements Store {
     );
     const now = Number(head.header.revision);
     // Pre-fill the cache with recent history so that clients resuming after a hub restart need not relist.
-    const from = Math.max(1, now - this.maxEvents + 1);
-    this.windowStart = this.lastEventRev = this.processed = from - 1;
+    const from = Math.max(1, now - this.cache.maxEvents + 1);
+    this.cache.windowStart = this.lastEventRev = this.processed = from - 1;
     this.connect();
     const barrier = await this.barrier(30_000);
     if (this.processed < barrier) {
@@ -469,10 +446,10 @@ export class EtcdStore implements Store {
     }
     // All of the response enters the window before anyone hears of it: a watch registered by a
     // listener then replays the rest of this revision instead of missing it.
-    for (const e of fresh) this.push(e);
+    for (const e of fresh) this.cache.push(e);
     this.lastEventRev = Number(res.events[res.events.length - 1].kv.mod_revision);
     this.processed = Math.max(this.processed, this.lastEventRev);
-    this.trimWindow();
+    this.cache.trim(this.etcdCompacted);
     for (const e of fresh) this.fanout.dispatch(e);
     this.releaseWaiters();
   }
@@ -504,10 +481,7 @@ export class EtcdStore implements Store {
    */
   private resumeCompacted(compactRev: number): void {
     this.etcdCompacted = Math.max(this.etcdCompacted, compactRev);
-    this.window = [];
-    this.head = 0;
-    this.windowBytes = 0;
-    this.windowStart = Math.max(this.windowStart, compactRev - 1);
+    this.cache.restartAt(compactRev);
     this.lastEventRev = Math.max(this.lastEventRev, compactRev - 1);
     this.processed = Math.max(this.processed, compactRev - 1);
     const err = new StoreError('Compacted', `watch history was compacted at revision ${compactRev}`);
@@ -518,42 +492,6 @@ export class EtcdStore implements Store {
     this.releaseWaiters();
     // The stream itself is healthy: resume from the compaction at once.
     this.reconnect(this.streamGen, err, 0);
-  }
-
-  private push(e: EtcdEvent): void {
-    this.window.push(e);
-    this.windowBytes += e.size;
-  }
-
-  /** Drops whole revisions from the front while over budget or compacted. */
-  private trimWindow(): void {
-    const w = this.window;
-    while (
-      this.head < w.length &&
-      (w.length - this.head > this.maxEvents ||
-        this.windowBytes > this.maxBytes ||
-        w[this.head].revision <= this.etcdCompacted)
-    ) {
-      const rev = w[this.head].revision;
-      while (this.head < w.length && w[this.head].revision === rev) this.windowBytes -= w[this.head++].size;
-      this.windowStart = Math.max(this.windowStart, rev);
-    }
-    if (this.head > 1024 && this.head * 2 > w.length) {
-      this.window = w.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** Index of the first window event with revision > `rev`. */
-  private firstAfter(rev: number): number {
-    let lo = this.head;
-    let hi = this.window.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.window[mid].revision <= rev) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /** Resolves once the watch delivered revision `rev` (or after `timeoutMs`, the watch being down). */
@@ -623,155 +561,8 @@ export class EtcdStore implements Store {
     if (this.closed) throw new StoreError('Closed', 'store is closed');
   }
 
-  /**
-   * etcd's errors as the Store's where the contract names them. etcd3 retries an unavailable member
-   * on another at once, a few times: not long enough to outlast the election after the leader died,
-   * so transient failures are retried here with a backoff, within the request timeout.
-   */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    // Room for one attempt to time out on a hung member and another to succeed elsewhere.
-    const deadline = Date.now() + 2 * this.requestTimeoutMs;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (this.closed) throw new StoreError('Closed', 'store is closed');
-        if (/required revision has been compacted/.test(String(e))) {
-          throw new StoreError('Compacted', 'the requested revision has been compacted');
-        }
-        const transient = e instanceof MemberDownError || (e instanceof Error && isRecoverableError(e));
-        if (!transient || Date.now() + delay > deadline) throw e;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+  /** Requests go through the failover policy (see etcd/failover.ts). */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return callWithRetry(fn, this.requestTimeoutMs, () => this.closed);
   }
-}
-
-class MemberDownError extends Error {
-  constructor() {
-    super('etcd member set aside after failing to answer');
-    this.name = 'MemberDownError';
-  }
-}
-
-const NEVER_ABORTED = new AbortController().signal;
-
-/**
- * etcd3's per-member fault policy: a member that could not be reached (refused, dropped, timed out)
- * is set aside for a while, so requests and the watch go to members that answer; etcd's own errors
- * (leader changed, conflicts) say nothing against the member. When every member is set aside, all
- * are tried again rather than none. With asideMs 0 it never sets aside.
- */
-class MemberGate {
-  readonly _altReturn = undefined as never;
-  readonly onSuccess = () => ({ dispose: () => {} });
-  readonly onFailure = () => ({ dispose: () => {} });
-  private downUntil = 0;
-
-  constructor(
-    private readonly members: MemberGate[],
-    private readonly asideMs = 1_000,
-  ) {
-    members.push(this);
-  }
-
-  private down(now: number): boolean {
-    return now < this.downUntil;
-  }
-
-  async execute<T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> {
-    const now = Date.now();
-    if (this.down(now) && this.members.some((m) => !m.down(now))) throw new MemberDownError();
-    try {
-      return await fn({ signal: NEVER_ABORTED });
-    } catch (e) {
-      const m = String(e);
-      if (this.asideMs > 0 && !m.includes('etcdserver:') && /UNAVAILABLE|DEADLINE_EXCEEDED/i.test(m)) {
-        this.downUntil = Date.now() + this.asideMs;
-      }
-      throw e;
-    }
-  }
-}
-
-/**
- * One etcd event, decoded only when someone looks: an event no watcher asks about costs its buffer
- * and nothing more; one that many watchers send unchanged is serialized once.
- */
-class EtcdEvent implements StoreEvent {
-  private obj: KubeObject | undefined;
-  private str: string | undefined;
-  private prevObj: KubeObject | null | undefined;
-  readonly size: number;
-
-  constructor(
-    readonly type: StoreEventType,
-    readonly key: string,
-    readonly revision: number,
-    private readonly value: Buffer | undefined,
-    private readonly prev: IKeyValue | undefined,
-  ) {
-    this.size = (value?.length ?? 0) + (prev?.value.length ?? 0) + key.length + 64;
-  }
-
-  /** For DELETED, the last state stamped with the deletion's revision. */
-  get object(): KubeObject {
-    if (!this.obj) {
-      const source = this.type === 'DELETED' ? this.prev?.value : this.value;
-      this.obj = source
-        ? decode(source, this.revision)
-        : { metadata: { resourceVersion: String(this.revision) } };
-    }
-    return this.obj;
-  }
-
-  get json(): string {
-    return (this.str ??= JSON.stringify(this.object));
-  }
-
-  previous(): KubeObject | undefined {
-    if (this.prevObj === undefined) {
-      this.prevObj =
-        this.type !== 'ADDED' && this.prev ? decode(this.prev.value, Number(this.prev.mod_revision)) : null;
-    }
-    return this.prevObj ?? undefined;
-  }
-}
-
-/** The stored value carries no resourceVersion: it is the key's mod_revision, stamped on the way out. */
-function encode(object: KubeObject): Buffer {
-  if (object.metadata?.resourceVersion === undefined) return Buffer.from(JSON.stringify(object));
-  const { resourceVersion: _, ...metadata } = object.metadata;
-  return Buffer.from(JSON.stringify({ ...object, metadata }));
-}
-
-function decode(value: Buffer, revision: number): KubeObject {
-  const object = JSON.parse(value.toString('utf8')) as KubeObject;
-  object.metadata = { ...object.metadata, resourceVersion: String(revision) };
-  return object;
-}
-
-function stamp(object: KubeObject, revision: number): KubeObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
-}
-
-function toStored(key: string, kv: IKeyValue): StoredObject {
-  const revision = Number(kv.mod_revision);
-  return { key, object: decode(kv.value, revision), revision, createRevision: Number(kv.create_revision) };
-}
-
-function pem(v: string): Buffer {
-  return v.includes('-----BEGIN') ? Buffer.from(v) : readFileSync(v);
-}
-
-function credentials(tls: EtcdTlsOptions): {
-  rootCertificate: Buffer;
-  privateKey?: Buffer;
-  certChain?: Buffer;
-} {
-  return {
-    rootCertificate: tls.ca ? pem(tls.ca) : Buffer.from(rootCertificates.join('\n')),
-    privateKey: tls.key ? pem(tls.key) : undefined,
-    certChain: tls.cert ? pem(tls.cert) : undefined,
-  };
 }
