@@ -4,10 +4,11 @@
  * agents), then one FederatedDeployment (clusterSelector {}) applied through one hub replica, timed
  * until all of its Works are seen on a Work watch of that replica (and of every other replica).
  *
- * The helpers are minimal copies of bench/propagation.ts (it runs its bench at import time).
+ * Objects and cluster registration come from bench/fixtures.ts, shared with bench/propagation.ts.
  */
 import { Agent } from 'node:https';
-import type { KubeFedCluster, Work } from '../controllers/types.js';
+import { clusterName, fedDeployment, fedNamespace, registerCluster } from './fixtures.js';
+import type { Work } from '../controllers/types.js';
 import {
   Client,
   WatchStream,
@@ -20,74 +21,12 @@ import {
   type WatchEvent,
 } from './lib.js';
 
-const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 const WORKS = '/apis/edgefed.io/v1alpha1/works';
 const FED = '/apis/types.kubefed.io/v1beta1';
 export const CONTROLLER_LEASE =
   '/apis/coordination.k8s.io/v1/namespaces/kube-federation-system/leases/edgefed-controller-manager';
 const CLUSTER_LABEL = 'edgefed.io/cluster';
 const NS = 'prop';
-
-const fedNamespace = (ns: string) => ({
-  apiVersion: 'types.kubefed.io/v1beta1',
-  kind: 'FederatedNamespace',
-  metadata: { name: ns, namespace: ns },
-  spec: { placement: { clusterSelector: {} } },
-});
-
-/** kubefed's example FederatedDeployment, placed by an empty selector (every cluster). */
-const fedDeployment = (ns: string, name: string) => ({
-  apiVersion: 'types.kubefed.io/v1beta1',
-  kind: 'FederatedDeployment',
-  metadata: { name, namespace: ns },
-  spec: {
-    template: {
-      metadata: { labels: { app: name } },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ image: 'nginx:1.17.0-alpine', name: 'nginx' }] },
-        },
-      },
-    },
-    placement: { clusterSelector: {} },
-  },
-});
-
-const clusterName = (i: number): string => `c${String(i).padStart(4, '0')}`;
-
-/** Registers a KubeFedCluster as an agent would, and marks it Ready. */
-async function registerCluster(c: Client, name: string): Promise<void> {
-  let cur = await c.json<KubeFedCluster>('POST', KFC, {
-    apiVersion: 'core.kubefed.io/v1beta1',
-    kind: 'KubeFedCluster',
-    metadata: { name, namespace: 'kube-federation-system', annotations: { 'edgefed.io/health': 'manual' } },
-    spec: { apiEndpoint: `https://${name}.invalid`, secretRef: { name } },
-  });
-  const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const status = {
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'ClusterReady',
-        message: 'heartbeat current',
-        lastProbeTime: t,
-        lastTransitionTime: t,
-      },
-    ],
-  };
-  for (let i = 0; i < 5; i++) {
-    const r = await c.request('PUT', `${KFC}/${name}/status`, { ...cur, status });
-    if (r.status === 200) return;
-    if (r.status !== 409)
-      throw new Error(`cluster ${name} status: HTTP ${r.status}: ${r.body.slice(0, 300)}`);
-    cur = await c.json<KubeFedCluster>('GET', `${KFC}/${name}`);
-  }
-  throw new Error(`cluster ${name} status: too many conflicts`);
-}
 
 /** Polls `fn` every `everyMs` until it returns true or `ms` passes; false on timeout. */
 export async function until(

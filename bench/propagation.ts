@@ -21,7 +21,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { KubeFedCluster, Work } from '../controllers/types.js';
+import { clusterName, fedDeployment, fedNamespace, registerCluster } from './fixtures.js';
+import type { Work } from '../controllers/types.js';
 import {
   Client,
   WatchStream,
@@ -81,7 +82,6 @@ const BUDGET = {
 /** The whole bench is aborted (hubs killed, temp dirs removed) past this. */
 const HARD_LIMIT_MS = 11.5 * 60_000;
 
-const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 const WORKS = '/apis/edgefed.io/v1alpha1/works';
 const FED = '/apis/types.kubefed.io/v1beta1';
 const LEASES = '/apis/coordination.k8s.io/v1/leases';
@@ -180,67 +180,6 @@ function killAllSync(): void {
 
 // ---------------------------------------------------------------------------------------------
 // Objects.
-
-const fedNamespace = (ns: string) => ({
-  apiVersion: 'types.kubefed.io/v1beta1',
-  kind: 'FederatedNamespace',
-  metadata: { name: ns, namespace: ns },
-  spec: { placement: { clusterSelector: {} } },
-});
-
-/** kubefed's example FederatedDeployment, placed by an empty selector (every cluster). */
-const fedDeployment = (ns: string, name: string) => ({
-  apiVersion: 'types.kubefed.io/v1beta1',
-  kind: 'FederatedDeployment',
-  metadata: { name, namespace: ns },
-  spec: {
-    template: {
-      metadata: { labels: { app: name } },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ image: 'nginx:1.17.0-alpine', name: 'nginx' }] },
-        },
-      },
-    },
-    placement: { clusterSelector: {} },
-  },
-});
-
-const clusterName = (i: number): string => `c${String(i).padStart(4, '0')}`;
-
-/** Registers a KubeFedCluster as an agent would, and marks it Ready. */
-async function registerCluster(c: Client, name: string): Promise<void> {
-  let cur = await c.json<KubeFedCluster>('POST', KFC, {
-    apiVersion: 'core.kubefed.io/v1beta1',
-    kind: 'KubeFedCluster',
-    metadata: { name, namespace: 'kube-federation-system', annotations: { 'edgefed.io/health': 'manual' } },
-    spec: { apiEndpoint: `https://${name}.invalid`, secretRef: { name } },
-  });
-  const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const status = {
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'ClusterReady',
-        message: 'heartbeat current',
-        lastProbeTime: t,
-        lastTransitionTime: t,
-      },
-    ],
-  };
-  for (let i = 0; i < 5; i++) {
-    const r = await c.request('PUT', `${KFC}/${name}/status`, { ...cur, status });
-    if (r.status === 200) return;
-    if (r.status !== 409)
-      throw new Error(`cluster ${name} status: HTTP ${r.status}: ${r.body.slice(0, 300)}`);
-    cur = await c.json<KubeFedCluster>('GET', `${KFC}/${name}`);
-  }
-  throw new Error(`cluster ${name} status: too many conflicts`);
-}
 
 async function createNamespace(c: Client, name: string, labels?: Record<string, string>): Promise<void> {
   await c.json('POST', '/api/v1/namespaces', {
