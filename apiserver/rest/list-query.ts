@@ -69,6 +69,13 @@ export function parseListQuery(
   return out;
 }
 
+export interface ListResponse {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
 /** A predicate for "does this object match the selectors of the query". */
 export function filterFor(
   info: ResourceInfo,

@@ -11,8 +11,10 @@ import type { KubeObject } from '../types.js';
 import { rfc3339, type RequestContext } from './context.js';
 import { hooksFor } from './kind-hooks.js';
 import { collectionPrefix, objectKey } from './keys.js';
-import { ListQuery, filterFor } from './list-query.js';
-import { caughtUp, tooLargeResourceVersion } from './watch.js';
+import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
+import { caughtUp, tooLargeResourceVersion } from './revision.js';
+import { toStorage, toVersion } from './convert.js';
+import { encodeContinue } from './continue-token.js';
 import {
   checkTypeMeta,
   clone,
@@ -37,13 +39,6 @@ export interface WriteOptions {
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
-
-export interface ListResponse {
-  items: KubeObject[];
-  resourceVersion: string;
-  continue?: string;
-  remainingItemCount?: number;
-}
 
 /** Patches retry on a concurrent write, as kube-apiserver does, unless they carry a resourceVersion. */
 const PATCH_RETRIES = 5;
@@ -458,32 +453,4 @@ function patchCarriesResourceVersion(doc: unknown): boolean {
     typeof meta.resourceVersion === 'string' &&
     meta.resourceVersion !== ''
   );
-}
-
-/** Custom resources with several versions use conversion strategy None: only apiVersion changes. */
-export function toVersion(obj: KubeObject, info: ResourceInfo, version: ResourceVersion): KubeObject {
-  const gv = groupVersion(info.group, version.name);
-  return obj.apiVersion === gv ? obj : { ...obj, apiVersion: gv };
-}
-
-function toStorage(obj: KubeObject, info: ResourceInfo): KubeObject {
-  const gv = groupVersion(info.group, info.storageVersion);
-  return obj.apiVersion === gv ? obj : { ...obj, apiVersion: gv };
-}
-
-export function encodeContinue(key: string, revision: number): string {
-  return Buffer.from(JSON.stringify({ v: 'edgefed.io/v1', rv: revision, start: key })).toString('base64url');
-}
-
-export function decodeContinue(token: string): { key: string; revision: number } {
-  try {
-    const d = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      rv?: unknown;
-      start?: unknown;
-    };
-    if (typeof d.rv === 'number' && typeof d.start === 'string') return { key: d.start, revision: d.rv };
-  } catch {
-    // fall through to the error below
-  }
-  throw errors.badRequest('invalid continue token');
 }

@@ -1,11 +1,22 @@
-import { ApiError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
-import { StoreError, type StoreEvent, type WatchHandle } from '../storage/store.js';
+import { StoreError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 import type { KubeObject } from '../types.js';
 import { collectionPrefix, objectKey } from './keys.js';
-import { filterFor, type ListQuery } from './list-query.js';
-import type { ObjectStorage } from './storage.js';
-import { toVersion } from './storage.js';
+import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
+import { toVersion } from './convert.js';
+import { caughtUp, tooLargeResourceVersion } from './revision.js';
+
+/** What a watch reads from: the store, and lists for the initial state (ObjectStorage). */
+export interface WatchSource {
+  readonly store: Store;
+  list(
+    info: ResourceInfo,
+    version: ResourceVersion,
+    namespace: string | undefined,
+    q: ListQuery,
+  ): Promise<ListResponse>;
+}
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -30,7 +41,7 @@ export interface WatchOptions {
  * selection arrive as ADDED or DELETED, as kube's watch cache does.
  */
 export async function startWatch(
-  storage: ObjectStorage,
+  storage: WatchSource,
   info: ResourceInfo,
   version: ResourceVersion,
   namespace: string | undefined,
@@ -141,25 +152,4 @@ export async function startWatch(
       if (timer) clearInterval(timer);
     },
   };
-}
-
-/** kube-apiserver waits up to 3 s for a resourceVersion from the future before giving up. */
-export async function caughtUp(
-  store: { currentRevision(): number },
-  rv: number,
-  waitMs = 3000,
-): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  while (store.currentRevision() < rv) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
-
-export function tooLargeResourceVersion(rv: number, current: number): ApiError {
-  return new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, {
-    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    retryAfterSeconds: 1,
-  });
 }
