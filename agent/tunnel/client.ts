@@ -8,10 +8,16 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WebSocket } from 'ws';
-import { Backoff, sleep } from '../../controllers/runtime/backoff.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { TUNNEL_PATH } from '../protocol.js';
-import { MuxSession, forwardableHeaders, type MuxStream, type StreamHead } from './mux.js';
+import { Backoff, sleep } from '../../client/backoff.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { TUNNEL_PATH } from '../../api/protocol.js';
+import {
+  MAX_MESSAGE_BYTES,
+  MuxSession,
+  forwardableHeaders,
+  type MuxStream,
+  type StreamHead,
+} from '../../tunnel/mux.js';
 
 export interface TunnelTls {
   /** The hub CA (PEM): the only authority trusted for the hub's serving certificate. */
@@ -69,7 +75,7 @@ export function startTunnel(opts: TunnelOptions): Tunnel {
       key: tls.key,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       perMessageDeflate: false,
-      maxPayload: 16 * 1024 * 1024,
+      maxPayload: MAX_MESSAGE_BYTES,
     });
     ws = socket;
     let opened = false;

@@ -8,9 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { AGENT_CN_PREFIX, AGENT_GROUP, TUNNEL_PATH } from '../../agent/protocol.js';
-import { MuxSession } from '../../agent/tunnel/mux.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { AGENT_CN_PREFIX, AGENT_GROUP, TUNNEL_PATH } from '../../api/protocol.js';
+import { MAX_MESSAGE_BYTES, MuxSession } from '../../tunnel/mux.js';
 
 export interface SessionDeps {
   /** The hub CA (PEM): agent certificates must chain to it. */
@@ -47,7 +47,7 @@ export class SessionTable {
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: 16 * 1024 * 1024,
+    maxPayload: MAX_MESSAGE_BYTES,
   });
   private readonly ca: X509Certificate;
   private readonly sweep: NodeJS.Timeout;

@@ -23,109 +23,24 @@
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import {
+  FrameType,
+  INITIAL_WINDOW,
+  MAX_DATA_FRAME,
+  MAX_PING_PAYLOAD,
+  MAX_SEND_BUFFER,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
+  decodeFrame,
+  encodeFrame,
+  toBuffer,
+  u32,
+  type Frame,
+  type ResponseHead,
+  type StreamHead,
+} from './frames.js';
 
-export const FrameType = {
-  OPEN: 1,
-  RESPONSE: 2,
-  DATA: 3,
-  END: 4,
-  RESET: 5,
-  WINDOW: 6,
-  PING: 7,
-  PONG: 8,
-} as const;
-export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-
-export const HEADER_BYTES = 5;
-export const INITIAL_WINDOW = 256 * 1024;
-export const MAX_DATA_FRAME = 32 * 1024;
-export const PING_INTERVAL_MS = 10_000;
-export const PING_TIMEOUT_MS = 30_000;
-
-export type HeaderValue = string | string[];
-export type Headers = Record<string, HeaderValue>;
-
-/** OPEN payload: the request to perform on the far side. `query` is the raw query string, no `?`. */
-export interface StreamHead {
-  method: string;
-  path: string;
-  query: string;
-  headers: Headers;
-}
-
-/** RESPONSE payload. */
-export interface ResponseHead {
-  status: number;
-  headers: Headers;
-}
-
-export interface Frame {
-  type: number;
-  stream: number;
-  payload: Buffer;
-}
-
-export function encodeFrame(type: FrameType, stream: number, payload?: Buffer | string): Buffer {
-  const body =
-    payload === undefined ? undefined : typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + (body?.length ?? 0));
-  buf.writeUInt8(type, 0);
-  buf.writeUInt32BE(stream >>> 0, 1);
-  body?.copy(buf, HEADER_BYTES);
-  return buf;
-}
-
-export function decodeFrame(buf: Buffer): Frame {
-  if (buf.length < HEADER_BYTES) throw new Error(`short frame (${buf.length} bytes)`);
-  return { type: buf.readUInt8(0), stream: buf.readUInt32BE(1), payload: buf.subarray(HEADER_BYTES) };
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n >>> 0, 0);
-  return b;
-}
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1) plus those named in Connection: never forwarded. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'http2-settings',
-]);
-
-/** Copies headers for forwarding, without hop-by-hop ones and without `drop` (lower-case names). */
-export function forwardableHeaders(
-  h: Record<string, string | string[] | number | undefined>,
-  drop: string[] = [],
-): Headers {
-  const connection = Object.entries(h).find(([k]) => k.toLowerCase() === 'connection')?.[1];
-  const named = String(connection ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  const skip = new Set([...HOP_BY_HOP, ...named, ...drop]);
-  const out: Headers = {};
-  for (const [k, v] of Object.entries(h)) {
-    const name = k.toLowerCase();
-    if (v === undefined || skip.has(name)) continue;
-    out[name] = Array.isArray(v) ? v.map(String) : String(v);
-  }
-  return out;
-}
+export * from './frames.js';
 
 export interface MuxOptions {
   /** Which half of the stream-id space this side opens: the hub uses odd ids, the agent even. */
@@ -134,6 +49,8 @@ export interface MuxOptions {
   window?: number;
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  /** Drop the peer once this many bytes wait for it to read (default MAX_SEND_BUFFER). */
+  maxSendBuffer?: number;
 }
 
 /**
@@ -150,6 +67,7 @@ export class MuxSession extends EventEmitter<{
   private lastSeen = Date.now();
   private readonly pingTimer: NodeJS.Timeout;
   private closedReason: string | undefined;
+  private readonly maxSendBuffer: number;
   /** Round-trip time of the last PING, for diagnostics. */
   rttMs: number | undefined;
 
@@ -160,6 +78,7 @@ export class MuxSession extends EventEmitter<{
     super();
     this.window = opts.window ?? INITIAL_WINDOW;
     this.nextId = opts.side === 'hub' ? 1 : 2;
+    this.maxSendBuffer = opts.maxSendBuffer ?? MAX_SEND_BUFFER;
     const interval = opts.pingIntervalMs ?? PING_INTERVAL_MS;
     const timeout = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
     ws.binaryType = 'nodebuffer';
@@ -237,10 +156,21 @@ export class MuxSession extends EventEmitter<{
     this.shutdown(reason);
   }
 
-  /** @internal */
+  /** Bytes queued for the peer and not yet handed to the kernel. */
+  get sendBuffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /**
+   * Every frame goes through here, control frames included: a peer that stops reading while it
+   * makes us answer (PINGs, OPENs we RESET) is dropped once the backlog passes the bound.
+   * @internal
+   */
   send(type: FrameType, id: number, payload?: Buffer | string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(encodeFrame(type, id, payload), { binary: true });
+    if (this.ws.bufferedAmount > this.maxSendBuffer)
+      this.drop(`peer is not reading: ${this.ws.bufferedAmount} bytes queued for it`);
   }
 
   /** @internal */
@@ -260,6 +190,8 @@ export class MuxSession extends EventEmitter<{
   private onFrame(f: Frame): void {
     switch (f.type) {
       case FrameType.PING:
+        if (f.payload.length > MAX_PING_PAYLOAD)
+          return this.drop(`protocol error: PING of ${f.payload.length} bytes`);
         this.send(FrameType.PONG, 0, f.payload);
         return;
       case FrameType.PONG:
