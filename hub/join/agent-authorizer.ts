@@ -1,13 +1,15 @@
 /**
- * What a joined cluster's agent may do on the hub, and nothing more: its own Works (read, clear
- * finalizers, report status), its heartbeat Lease, and its own KubeFedCluster's status, all in its
- * own namespaces. A cluster the hub no longer knows (unjoined) may do nothing, so a removed
+ * What a joined cluster's agent may do on the hub, and nothing more: the rows of AGENT_RULES
+ * (agent-rules.ts) — its own Works (read, hold/release its finalizer, report status), its
+ * heartbeat Lease, and its own KubeFedCluster's status. What attributes cannot express (a create's
+ * name, a write that may touch only finalizers) is checked on the body by agent admission
+ * (agent-admission.ts). A cluster the hub no longer knows (unjoined) may do nothing, so a removed
  * cluster's certificate is useless even before it expires.
  */
 import type { Authorizer, Decision, RequestAttributes } from '../../apiserver/auth/authz.js';
 import type { UserInfo } from '../../apiserver/rest/context.js';
-import { AGENT_CN_PREFIX, AGENT_GROUP, HEARTBEAT_LEASE } from '../../agent/protocol.js';
-import { HUB_NAMESPACE, WORK_GROUP, clusterNamespace } from '../../controllers/types.js';
+import { AGENT_CN_PREFIX, AGENT_GROUP } from '../../api/protocol.js';
+import { matchAgentRule } from './agent-rules.js';
 
 const DENY: Decision = { allowed: false };
 const ALLOW: Decision = { allowed: true };
@@ -19,36 +21,9 @@ export function agentCluster(user: Pick<UserInfo, 'name' | 'groups'>): string | 
   return cluster || undefined;
 }
 
-/** The rules for one (known) cluster's agent. Exported for tests. */
+/** Whether the table (agent-rules.ts) lets `cluster`'s agent do this. Exported for tests. */
 export function agentMayDo(cluster: string, a: RequestAttributes): boolean {
-  if (!a.resourceRequest) return false;
-  const ns = clusterNamespace(cluster);
-  const verb = a.verb;
-  const sub = a.subresource ?? '';
-
-  if (a.group === WORK_GROUP && a.resource === 'works' && a.namespace === ns) {
-    if (sub === '') return ['get', 'list', 'watch', 'update', 'patch'].includes(verb);
-    if (sub === 'status') return ['get', 'update', 'patch'].includes(verb);
-    return false;
-  }
-
-  if (a.group === 'coordination.k8s.io' && a.resource === 'leases' && a.namespace === ns && sub === '') {
-    // A create names its object in the body, not the path: the namespace is what is checked.
-    if (verb === 'create') return a.name === undefined || a.name === HEARTBEAT_LEASE;
-    return a.name === HEARTBEAT_LEASE && ['get', 'update', 'patch'].includes(verb);
-  }
-
-  if (
-    a.group === 'core.kubefed.io' &&
-    a.resource === 'kubefedclusters' &&
-    a.namespace === HUB_NAMESPACE &&
-    a.name === cluster
-  ) {
-    if (sub === '') return verb === 'get';
-    if (sub === 'status') return ['get', 'update', 'patch'].includes(verb);
-    return false;
-  }
-  return false;
+  return matchAgentRule(cluster, a) !== undefined;
 }
 
 /**

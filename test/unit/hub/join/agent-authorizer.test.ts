@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { AGENT_CN_PREFIX, AGENT_GROUP } from '../../../agent/protocol.js';
-import type { RequestAttributes } from '../../../apiserver/auth/authz.js';
-import { AGENT_KEY_EXTRA, agentAuthorizer, agentCluster } from '../../../hub/join/agent-authorizer.js';
+import { AGENT_CN_PREFIX, AGENT_GROUP } from '../../../../api/protocol.js';
+import type { RequestAttributes } from '../../../../apiserver/auth/authz.js';
+import { AGENT_KEY_EXTRA, agentAuthorizer, agentCluster } from '../../../../hub/join/agent-authorizer.js';
 
 const agent = (cluster: string) => ({
   name: `${AGENT_CN_PREFIX}${cluster}`,
@@ -49,12 +49,10 @@ const allowed: [string, RequestAttributes][] = [
   ['patch own work (finalizers)', works('patch', OWN, 'w1')],
   ['update own work status', works('update', OWN, 'w1', 'status')],
   ['patch own work status', works('patch', OWN, 'w1', 'status')],
-  ['get own work status', works('get', OWN, 'w1', 'status')],
   ['create heartbeat lease', lease('create')],
   ['get heartbeat lease', lease('get', OWN, 'agent-heartbeat')],
   ['update heartbeat lease', lease('update', OWN, 'agent-heartbeat')],
   ['patch heartbeat lease', lease('patch', OWN, 'agent-heartbeat')],
-  ['get own KubeFedCluster', kfc('get', 'eu1')],
   ['get own KubeFedCluster status', kfc('get', 'eu1', 'status')],
   ['update own KubeFedCluster status', kfc('update', 'eu1', 'status')],
   ['patch own KubeFedCluster status', kfc('patch', 'eu1', 'status')],
@@ -93,6 +91,12 @@ const denied: [string, RequestAttributes][] = [
   ['federated objects', res('list', 'types.kubefed.io', 'federateddeployments', OWN)],
   ['CRDs', res('create', 'apiextensions.k8s.io', 'customresourcedefinitions')],
   ['non-resource path', { verb: 'get', resourceRequest: false, path: '/metrics' }],
+  ['get own KubeFedCluster (only its status)', kfc('get', 'eu1')],
+  ['get own work status (reads the Work itself)', works('get', OWN, 'w1', 'status')],
+  ['create a lease the path names otherwise', lease('create', OWN, 'other-lease')],
+  ['update own work through another subresource', works('update', OWN, 'w1', 'scale')],
+  ["create another cluster's KubeFedCluster status", kfc('create', 'eu1', 'status')],
+  ['secrets in the hub namespace', res('list', '', 'secrets', KFS)],
 ];
 
 describe('agent authorizer', () => {
