@@ -10,9 +10,9 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { KubeClient } from '../controllers/runtime/client.js';
-import { silentLogger, type RuntimeLogger } from '../controllers/runtime/log.js';
-import { WorkQueue, runWorkers } from '../controllers/runtime/workqueue.js';
+import { KubeClient } from '../client/client.js';
+import { silentLogger, type RuntimeLogger } from '../client/log.js';
+import { WorkQueue, runWorkers } from '../client/workqueue.js';
 import { Applier } from './apply/applier.js';
 import { Discovery } from './apply/discovery.js';
 import { WorkCache } from './cache.js';

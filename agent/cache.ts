@@ -8,7 +8,7 @@
  * a rebooted edge node could hold an object its cache forgot (and never clean it up).
  */
 import Database from 'better-sqlite3';
-import type { Work } from '../controllers/types.js';
+import type { Work } from '../api/federation.js';
 
 export interface CachedWork {
   work: Work;

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { createHash, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { AGENT_CN_PREFIX, AGENT_GROUP } from './protocol.js';
+import { AGENT_CN_PREFIX, AGENT_GROUP } from '../api/protocol.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

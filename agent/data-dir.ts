@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderKubeconfig } from '../hub/kubeconfig.js';
+import { renderKubeconfig } from '../pki/kubeconfig.js';
 
 export interface AgentConfig {
   /** Hub URL, https://host:port. */

@@ -4,12 +4,12 @@
  * which it alone writes). Once per hub connection (the first success after a failure or at start) it
  * also reports the member's Kubernetes version in KubeFedCluster status.kubernetesVersion.
  */
-import type { KubeClient } from '../controllers/runtime/client.js';
-import { isNotFound } from '../controllers/runtime/errors.js';
-import { microTime } from '../controllers/runtime/leader-election.js';
-import type { RuntimeLogger } from '../controllers/runtime/log.js';
-import { HUB_NAMESPACE } from '../controllers/types.js';
-import { HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from './protocol.js';
+import type { KubeClient } from '../client/client.js';
+import { isNotFound } from '../client/errors.js';
+import { microTime } from '../client/leader-election.js';
+import type { RuntimeLogger } from '../client/log.js';
+import { HUB_NAMESPACE } from '../api/federation.js';
+import { HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from '../api/protocol.js';
 
 export const LEASE_DURATION_SECONDS = 40;
 

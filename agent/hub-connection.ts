@@ -5,10 +5,10 @@
  * three after a certificate rotation.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '../controllers/runtime/client.js';
-import { Informer } from '../controllers/runtime/informer.js';
-import type { RuntimeLogger } from '../controllers/runtime/log.js';
-import { WORK_GROUP, WORK_VERSION, type Work } from '../controllers/types.js';
+import { KubeClient } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import type { RuntimeLogger } from '../client/log.js';
+import { WORK_GROUP, WORK_VERSION, type Work } from '../api/federation.js';
 
 export interface WorkEvents {
   upsert(work: Work): void;

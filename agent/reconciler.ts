@@ -10,11 +10,11 @@
  * The hub may be unreachable at any point: applying and deleting in the member never wait for it;
  * hub writes that fail are retried (finalizers through the queue's backoff, statuses by the probe).
  */
-import type { KubeObject } from '../apiserver/types.js';
-import { isConflict, isNotFound } from '../controllers/runtime/errors.js';
-import type { RuntimeLogger } from '../controllers/runtime/log.js';
-import type { ReconcileResult } from '../controllers/runtime/workqueue.js';
-import { WORK_FINALIZER, type Work } from '../controllers/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
+import { isConflict, isNotFound } from '../client/errors.js';
+import type { RuntimeLogger } from '../client/log.js';
+import type { ReconcileResult } from '../client/workqueue.js';
+import { WORK_FINALIZER, type Work } from '../api/federation.js';
 import type { Applier, ApplyOutcome } from './apply/applier.js';
 import { manifestHash } from './apply/compare.js';
 import type { CachedWork, WorkCache } from './cache.js';

@@ -5,14 +5,14 @@
  * clients. Failures retry with backoff (1 min doubling to 1 h) until the certificate expires; an
  * expired one cannot renew itself (the cluster must join again), which is logged loudly.
  */
-import { Backoff } from '../controllers/runtime/backoff.js';
-import type { RuntimeLogger } from '../controllers/runtime/log.js';
-import { caCertHash } from '../hub/pki.js';
+import { Backoff } from '../client/backoff.js';
+import type { RuntimeLogger } from '../client/log.js';
+import { caCertHash } from '../pki/pki.js';
 import { certificateValidity, checkIssuedCertificate, generateKeyAndCsr } from './csr.js';
 import { readCredentials, writeCredentials, type AgentConfig } from './data-dir.js';
 import { httpsCall, statusMessage } from './https.js';
 import { extractCaPem } from './join/join.js';
-import { RENEW_PATH, type RegisterResponse, type RenewRequest } from './protocol.js';
+import { RENEW_PATH, type RegisterResponse, type RenewRequest } from '../api/protocol.js';
 
 export const ROTATE_AT = 0.75;
 export const ROTATE_JITTER = 0.05;

@@ -3,9 +3,9 @@
  * against metadata.generation, clusterStatus/message on failure, remoteStatus (the member object's
  * .status, e.g. readyReplicas for the READY column) — plus an Applied condition for `kubectl get works`.
  */
-import type { ClusterPropagationStatus, Condition, WorkStatus } from '../controllers/types.js';
+import type { ClusterPropagationStatus, Condition, WorkStatus } from '../api/federation.js';
 import { jsonEqual } from '../apiserver/json-equal.js';
-import type { PodSummary } from './pods/summary.js';
+import type { PodSummary } from '../api/pod-summary.js';
 
 export const APPLIED_CONDITION = 'Applied';
 

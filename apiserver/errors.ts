@@ -1,4 +1,4 @@
-import type { StatusCause } from './types.js';
+import type { StatusCause } from '../api/kubernetes.js';
 
 /** Kubernetes status reasons we return (metav1.StatusReason). */
 export type StatusReason =

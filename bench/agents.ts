@@ -40,13 +40,13 @@ import {
   HEARTBEAT_LEASE,
   REGISTER_PATH,
   type RegisterResponse,
-} from '../agent/protocol.js';
+} from '../api/protocol.js';
 import { startTunnel, type Tunnel } from '../agent/tunnel/client.js';
-import { Backoff, sleep as abortableSleep } from '../controllers/runtime/backoff.js';
-import { KubeClient } from '../controllers/runtime/client.js';
-import { parseTime } from '../controllers/runtime/leader-election.js';
-import { silentLogger } from '../controllers/runtime/log.js';
-import type { KubeFedCluster, Work } from '../controllers/types.js';
+import { Backoff, sleep as abortableSleep } from '../client/backoff.js';
+import { KubeClient } from '../client/client.js';
+import { parseTime } from '../client/leader-election.js';
+import { silentLogger } from '../client/log.js';
+import type { KubeFedCluster, Work } from '../api/federation.js';
 import { createToken } from '../hub/join/tokens.js';
 import {
   Client,

@@ -23,9 +23,9 @@ import { DockerEngine } from '../agent/edge/engine/docker.js';
 import { SimulatedEngine } from '../agent/edge/engine/simulated.js';
 import { validateJoinArgs } from '../agent/join/args.js';
 import { joinHub } from '../agent/join/join.js';
-import { KubeClient } from '../controllers/runtime/client.js';
+import { KubeClient } from '../client/client.js';
 import { createToken } from '../hub/join/tokens.js';
-import { caCertHash } from '../hub/pki.js';
+import { caCertHash } from '../pki/pki.js';
 import { removeContainersWithLabel, startPodman } from '../test/helpers/podman.js';
 import {
   Client,

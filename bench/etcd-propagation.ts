@@ -8,7 +8,7 @@
  */
 import { Agent } from 'node:https';
 import { clusterName, fedDeployment, fedNamespace, registerCluster } from './fixtures.js';
-import type { Work } from '../controllers/types.js';
+import type { Work } from '../api/federation.js';
 import {
   Client,
   WatchStream,

@@ -25,7 +25,7 @@ import { CompareResult, CompareTarget, Etcd3 } from 'etcd3';
 import { EtcdStore } from '../apiserver/storage/etcd-store.js';
 import { SqliteStore } from '../apiserver/storage/sqlite-store.js';
 import type { Store } from '../apiserver/storage/store.js';
-import type { KubeObject } from '../apiserver/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
 import { startEtcd, type EtcdCluster } from '../test/helpers/etcd.js';
 import { API_SIZES, measureApi, type ApiResult, type WriteStats } from './etcd-api.js';
 import { controllerHolder, measurePropagation, until, type PropagationResult } from './etcd-propagation.js';

@@ -3,7 +3,7 @@
  * FederatedDeployment, and KubeFedClusters registered with manual health and marked Ready by the
  * bench (no agents), so the benches time the hub alone.
  */
-import type { KubeFedCluster } from '../controllers/types.js';
+import type { KubeFedCluster } from '../api/federation.js';
 import type { Client } from './lib.js';
 
 export const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';

@@ -22,7 +22,7 @@ import { Agent } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { clusterName, fedDeployment, fedNamespace, registerCluster } from './fixtures.js';
-import type { Work } from '../controllers/types.js';
+import type { Work } from '../api/federation.js';
 import {
   Client,
   WatchStream,

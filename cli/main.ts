@@ -84,7 +84,9 @@ program
         ReplicaCliOptions,
     ) => {
       const logger = createLogger(o.logLevel);
+      const { PushSupervisor } = await import('../push/supervisor.js');
       const hub = await startHub({
+        pushAgents: (deps) => new PushSupervisor(deps),
         dataDir: resolve(o.dataDir),
         port: o.port,
         bind: o.bind,
@@ -132,12 +134,12 @@ program
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (o: { dataDir: string; port: number; bind: string; logLevel: string }) => {
     const logger = createLogger(o.logLevel, 'edgefed-apiserver');
-    const server = await startHub({
+    const { startApiServer } = await import('../apiserver/boot.js');
+    const server = await startApiServer({
       dataDir: resolve(o.dataDir),
       port: o.port,
       bind: o.bind,
       logger,
-      bare: true,
     });
     process.stdout.write(
       `edgefed apiserver is serving at ${server.url}\n  export KUBECONFIG=${server.kubeconfigPath}\n`,

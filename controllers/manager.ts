@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from './runtime/client.js';
-import { LeaderElector } from './runtime/leader-election.js';
-import type { RuntimeLogger } from './runtime/log.js';
+import { KubeClient } from '../client/client.js';
+import { LeaderElector } from '../client/leader-election.js';
+import type { RuntimeLogger } from '../client/log.js';
 import { DnsController } from './dns/controller.js';
 import { ClusterHealthController } from './health/cluster-health.js';
 import { ReplicaSchedulingController } from './scheduling/controller.js';
 import { SyncController } from './sync/controller.js';
-import { HUB_NAMESPACE } from './types.js';
+import { HUB_NAMESPACE } from '../api/federation.js';
 
 export interface ControllerManagerOptions {
   kc: KubeConfig;

@@ -11,7 +11,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { respond, type Rcode, type Transport } from './answer.js';
 import type { ZoneSet } from './zone.js';
-import { silentLogger, type RuntimeLogger } from '../controllers/runtime/log.js';
+import { silentLogger, type RuntimeLogger } from '../client/log.js';
 
 export interface DnsServerOptions {
   /** 0 picks a free port (the same one for UDP and TCP). */

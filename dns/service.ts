@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import type { RuntimeLogger } from '../controllers/runtime/log.js';
+import type { RuntimeLogger } from '../client/log.js';
 import { registerDnsMetrics } from './metrics.js';
 import { readTsigSecret, type DnsConfig } from './options.js';
 import { DnsServer } from './server.js';

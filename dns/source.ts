@@ -8,8 +8,8 @@
  * give false NXDOMAINs, while no zones means REFUSED, which resolvers treat as "ask elsewhere".
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Informer, objectKey } from '../controllers/runtime/informer.js';
-import { silentLogger, type RuntimeLogger } from '../controllers/runtime/log.js';
+import { Informer, objectKey } from '../client/informer.js';
+import { silentLogger, type RuntimeLogger } from '../client/log.js';
 import { DNS_GROUP, DNS_VERSION, DOMAIN_NAMESPACE, type DNSEndpoint, type Domain } from './types.js';
 import {
   buildZone,

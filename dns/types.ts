@@ -3,7 +3,7 @@
  * spec, `domain` and `nameServer` at the top level) and DNSEndpoint (external-dns's CRD source
  * shape). Structural, so objects straight from the API (or from D1's controllers) fit.
  */
-import type { KubeObject } from '../apiserver/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
 
 export const DNS_GROUP = 'multiclusterdns.kubefed.io';
 export const DNS_VERSION = 'v1alpha1';

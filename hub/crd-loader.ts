@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import type { Logger } from 'pino';
 import type { ApiServer } from '../apiserver/server/api-server.js';
 import { SYSTEM_USER, newContext } from '../apiserver/rest/context.js';
-import type { KubeObject } from '../apiserver/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
 
 /** Reads every manifest in a directory of YAML files (multi-document allowed). */
 export function readManifests(dir: string): KubeObject[] {

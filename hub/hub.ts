@@ -1,20 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ControllerManager } from '../controllers/manager.js';
-import { BearerTokenAuthenticator, UnionAuthenticator, X509Authenticator } from '../apiserver/auth/authn.js';
-import { SYSTEM_USER, newContext } from '../apiserver/rest/context.js';
-import { ApiServer } from '../apiserver/server/api-server.js';
-import { openStore } from '../apiserver/storage/open-store.js';
+import { DEFAULT_NAMESPACES, startApiServer } from '../apiserver/boot.js';
+import type { ApiServer } from '../apiserver/server/api-server.js';
 import type { EtcdStoreOptions } from '../apiserver/storage/etcd-store.js';
 import type { Store } from '../apiserver/storage/store.js';
+import type { Pki } from '../pki/pki.js';
 import { installCrds, installDefaults, readManifests } from './crd-loader.js';
-import { writeKubeconfig } from './kubeconfig.js';
 import { packageRoot } from './package-root.js';
-import { ensurePki, type Pki } from './pki.js';
 import { registerTunnel } from './tunnel/index.js';
 import {
   HubReplicas,
@@ -23,7 +17,7 @@ import {
   retryConflicts,
   type ReplicaOptions,
 } from './replicas/index.js';
-import { KubeClient } from '../controllers/runtime/client.js';
+import { KubeClient } from '../client/client.js';
 import { agentAuthorizer } from './join/agent-authorizer.js';
 import { KnownClusters } from './join/known-clusters.js';
 import { registerJoinRoutes } from './join/registration.js';
@@ -36,8 +30,8 @@ export interface HubOptions {
   /** Extra names for the serving certificate (the address agents and users dial). */
   advertise?: string[];
   crdDir?: string;
-  /** A bare Kubernetes-compatible API server: no federation CRDs, defaults or controllers (a member stand-in). */
-  bare?: boolean;
+  /** Push mode: runs the agents of clusters joined with `edgefed join` (see push/supervisor.ts). */
+  pushAgents?: (deps: PushAgentsDeps) => { start(): void; stop(): Promise<void> };
   /** Run the federation controllers in this process (default true). */
   controllers?: boolean;
   /** Grace before a not-Ready cluster's replicas fail over (RSP). */
@@ -68,6 +62,17 @@ export interface HubOptions {
   };
 }
 
+/** What the push supervisor needs from the hub it runs in. */
+export interface PushAgentsDeps {
+  /** Admin credentials for the hub's own API. */
+  kc: KubeConfig;
+  dataDir: string;
+  /** The hub's own URL (what in-process agents dial) and the sha256 of its CA. */
+  hubUrl: string;
+  caHash: string;
+  log: Logger;
+}
+
 export interface RunningHub {
   api: ApiServer;
   store: Store;
@@ -80,117 +85,86 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Namespaces every Kubernetes API has; kubectl's default namespace must exist. */
-const BARE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-/** ...and the hub's own. */
-const SYSTEM_NAMESPACES = [...BARE_NAMESPACES, 'kube-federation-system'];
+/** The hub's namespaces: kube's defaults and the federation system namespace. */
+const SYSTEM_NAMESPACES = [...DEFAULT_NAMESPACES, 'kube-federation-system'];
 
 /**
- * The hub process: PKI and kubeconfig in the data dir, the API server on SQLite, the CRDs shipped
- * in crds/. Federation controllers, the agent gateway and DNS attach here as they land.
+ * The hub process: the standalone API server (apiserver/boot.ts) with the federation CRDs shipped in
+ * crds/, the agent gateway (join, tunnel, proxy), the federation controllers, push agents and DNS.
  */
 export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const log = opts.logger;
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const dns = ['localhost', hostname(), ...(opts.advertise ?? []).filter((a) => !isIP(a))];
-  const ips = ['127.0.0.1', '::1', ...(opts.advertise ?? []).filter((a) => isIP(a))];
-  if (opts.bind !== '0.0.0.0' && opts.bind !== '::' && isIP(opts.bind)) ips.push(opts.bind);
   const urlHost = advertiseUrlHost(opts.replica?.advertiseUrl);
-  if (urlHost) (isIP(urlHost) ? ips : dns).push(urlHost);
-  const pkiAt = pkiLocation(opts.dataDir, opts.pkiDir);
-  const pki = await ensurePki(
-    pkiAt.dir,
-    { dns: [...new Set(dns)], ips: [...new Set(ips)] },
-    { shared: pkiAt.shared },
-  );
-  if (pki.uncovered)
-    log.warn(
-      { pkiDir: pkiAt.dir, uncovered: pki.uncovered },
-      'the shared serving certificate does not cover these names of this replica: clients dialling them ' +
-        'refuse it (re-create server.crt/server.key once with every replica name in --advertise)',
-    );
   // Several replicas on one etcd: Leases for discovery, proxy requests forwarded to the tunnel's replica.
-  const replicas =
-    !opts.bare && (opts.replica?.enabled ?? opts.etcd !== undefined)
-      ? new HubReplicas({ options: opts.replica ?? {}, pki, log: log.child({ component: 'replicas' }) })
-      : undefined;
-  // SQLite in the data dir by default; etcd when one machine is not enough (several hub replicas).
-  const store = await openStore(
-    opts.etcd ? { kind: 'etcd', ...opts.etcd } : { kind: 'sqlite', path: join(opts.dataDir, 'state.db') },
-  );
+  let replicas: HubReplicas | undefined;
   // Admin credentials for the join endpoints; loaded once the admin kubeconfig is written (after listen).
   const adminKc = new KubeConfig();
   // Joined clusters, for the agent authorizer (fails closed until its first list).
   const known = new KnownClusters();
-  const api = new ApiServer({
-    store,
-    tls: { key: pki.server.key, cert: pki.server.cert, clientCA: pki.ca.cert },
-    authenticator: new UnionAuthenticator([new X509Authenticator(), new BearerTokenAuthenticator([])]),
+  const server = await startApiServer({
+    dataDir: opts.dataDir,
+    port: opts.port,
+    bind: opts.bind,
     logger: log,
+    advertise: [...(opts.advertise ?? []), ...(urlHost ? [urlHost] : [])],
+    pki: pkiLocation(opts.dataDir, opts.pkiDir),
+    etcd: opts.etcd,
     compaction: opts.compaction,
-    authorizer: opts.bare
-      ? undefined
-      : agentAuthorizer(
-          (name) => known.has(name),
-          (name) => known.agentKey(name),
+    clusterName: opts.clusterName,
+    namespaces: SYSTEM_NAMESPACES,
+    retry: retryConflicts,
+    authorizer: agentAuthorizer(
+      (name) => known.has(name),
+      (name) => known.agentKey(name),
+    ),
+    routes(api, pki) {
+      if (opts.replica?.enabled ?? opts.etcd !== undefined)
+        replicas = new HubReplicas({
+          options: opts.replica ?? {},
+          pki,
+          log: log.child({ component: 'replicas' }),
+        });
+      registerJoinRoutes(api.app, {
+        client: new KubeClient(adminKc, { fieldManager: 'edgefed-join' }),
+        ca: pki.ca,
+        caHash: pki.caHash,
+        requireAcceptance: opts.requireAcceptance ?? false,
+        certDays: opts.agentCertDays,
+        log: log.child({ component: 'join' }),
+      });
+      // The hub→member tunnel (agents dial in; admins proxy to /clusters/<name>/proxy/...).
+      registerTunnel(api.app, {
+        caCert: pki.ca.cert,
+        log: log.child({ component: 'tunnel' }),
+        isClusterKnown: (name) => known.has(name),
+        agentKey: (name) => known.agentKey(name),
+        ...replicas?.tunnelDeps(),
+      });
+    },
+    async install(api) {
+      const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
+      await retryConflicts(() =>
+        installCrds(
+          api,
+          manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
+          log,
         ),
+      );
+      await retryConflicts(() =>
+        installDefaults(
+          api,
+          manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
+          log,
+        ),
+      );
+    },
   });
-  if (!opts.bare)
-    registerJoinRoutes(api.app, {
-      client: new KubeClient(adminKc, { fieldManager: 'edgefed-join' }),
-      ca: pki.ca,
-      caHash: pki.caHash,
-      requireAcceptance: opts.requireAcceptance ?? false,
-      certDays: opts.agentCertDays,
-      log: log.child({ component: 'join' }),
-    });
-  // The hub→member tunnel (agents dial in; admins proxy to /clusters/<name>/proxy/...). Not on a bare API server.
-  if (!opts.bare) {
-    registerTunnel(api.app, {
-      caCert: pki.ca.cert,
-      log: log.child({ component: 'tunnel' }),
-      isClusterKnown: (name) => known.has(name),
-      agentKey: (name) => known.agentKey(name),
-      ...replicas?.tunnelDeps(),
-    });
-  }
-  await api.start();
-  // Replicas starting at once on one etcd race for these writes: the loser re-reads and goes on.
-  await retryConflicts(() => ensureNamespaces(api, opts.bare ? BARE_NAMESPACES : SYSTEM_NAMESPACES));
-  if (!opts.bare) {
-    const manifests = readManifests(opts.crdDir ?? join(packageRoot(), 'crds'));
-    await retryConflicts(() =>
-      installCrds(
-        api,
-        manifests.filter((m) => m.kind === 'CustomResourceDefinition'),
-        log,
-      ),
-    );
-    await retryConflicts(() =>
-      installDefaults(
-        api,
-        manifests.filter((m) => m.kind !== 'CustomResourceDefinition'),
-        log,
-      ),
-    );
-  }
-  const port = await api.listen(opts.port, opts.bind);
-  const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
-  const url = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-  const kubeconfigPath = join(opts.dataDir, 'admin.kubeconfig');
-  writeKubeconfig(kubeconfigPath, {
-    server: url,
-    caCert: pki.ca.cert,
-    clusterName: opts.clusterName ?? 'edgefed',
-    userName: 'edgefed-admin',
-    clientCert: pki.admin.cert,
-    clientKey: pki.admin.key,
-  });
+  const { api, store, pki, port, url, kubeconfigPath } = server;
   adminKc.loadFromFile(kubeconfigPath);
-  if (!opts.bare) known.start(adminKc, log.child({ component: 'known-clusters' }));
+  known.start(adminKc, log.child({ component: 'known-clusters' }));
   const replica = replicas?.start(adminKc, { port, bind: opts.bind });
   let manager: ControllerManager | undefined;
-  if (opts.controllers !== false && !opts.bare) {
+  if (opts.controllers !== false) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     manager = new ControllerManager({
@@ -202,30 +176,27 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     });
     manager.start();
   }
-  // Push mode (`edgefed join`): the hub runs the agents of clusters it can reach; its own Lease
-  // (edgefed-push-supervisor) keeps them in one hub process. See hub/push/supervisor.ts.
-  const push = opts.bare
-    ? undefined
-    : new (await import('./push/supervisor.js')).PushSupervisor({
-        kc: adminKc,
-        dataDir: opts.dataDir,
-        hubUrl: url,
-        caHash: pki.caHash,
-        log,
-      });
+  // Push mode (`edgefed join`): the hub runs the agents of clusters it can reach. The agent code is
+  // not the hub's: the command that starts the hub passes it in (push/supervisor.ts).
+  const push = opts.pushAgents?.({
+    kc: adminKc,
+    dataDir: opts.dataDir,
+    hubUrl: url,
+    caHash: pki.caHash,
+    log,
+  });
   push?.start();
   // Multi-cluster DNS (dns/service.ts): zones from Domains and DNSEndpoints, served and exported.
-  const dnsService =
-    opts.dns && !opts.bare
-      ? await (
-          await import('../dns/service.js')
-        ).startDns(opts.dns, {
-          kc: adminKc,
-          dataDir: opts.dataDir,
-          log: log.child({ component: 'dns' }),
-          registry: api.metrics.registry,
-        })
-      : undefined;
+  const dnsService = opts.dns
+    ? await (
+        await import('../dns/service.js')
+      ).startDns(opts.dns, {
+        kc: adminKc,
+        dataDir: opts.dataDir,
+        log: log.child({ component: 'dns' }),
+        registry: api.metrics.registry,
+      })
+    : undefined;
   log.info({ url, kubeconfig: kubeconfigPath, replica }, 'hub is serving');
   return {
     api,
@@ -246,25 +217,4 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
-}
-
-async function ensureNamespaces(api: ApiServer, names: string[]): Promise<void> {
-  const r = api.registry.resolve('', 'v1', 'namespaces');
-  if (!r) return;
-  for (const name of names) {
-    const exists = await api.storage.get(r.info, r.version, undefined, name).catch(() => undefined);
-    if (exists) continue;
-    await api.storage.create(
-      newContext(SYSTEM_USER),
-      r.info,
-      r.version,
-      undefined,
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
-      {
-        dryRun: false,
-        fieldManager: 'edgefed-hub',
-        fieldValidation: 'Strict',
-      },
-    );
-  }
 }

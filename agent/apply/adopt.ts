@@ -2,8 +2,8 @@
  * What to do with an object that already exists in the member under the manifest's name (kubefed's
  * adoption rules). Pure.
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import { MANAGED_LABEL, type ClusterPropagationStatus } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { MANAGED_LABEL, type ClusterPropagationStatus } from '../../api/federation.js';
 
 export type ExistingDecision =
   /** Ours, or adoptable: update it (kubefed adoption: create → AlreadyExists → update). */

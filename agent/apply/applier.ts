@@ -3,10 +3,10 @@
  * managed label, adopt an existing object (unless labelled managed "false"), update with retained
  * fields only when something would change; and removes or orphans it on deletion.
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import { resourcePath, type KubeClient } from '../../controllers/runtime/client.js';
-import { isAlreadyExists, isApiError, isConflict, isNotFound } from '../../controllers/runtime/errors.js';
-import { MANAGED_LABEL, type ClusterPropagationStatus } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { resourcePath, type KubeClient } from '../../client/client.js';
+import { isAlreadyExists, isApiError, isConflict, isNotFound } from '../../client/errors.js';
+import { MANAGED_LABEL, type ClusterPropagationStatus } from '../../api/federation.js';
 import { decideExisting } from './adopt.js';
 import { needsUpdate } from './compare.js';
 import { UnknownKindError, type Discovery, type ResolvedResource } from './discovery.js';

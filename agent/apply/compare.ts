@@ -10,7 +10,7 @@
  * drop them).
  */
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 export function manifestHash(manifest: KubeObject, retainReplicas: boolean | undefined): string {
   return createHash('sha256')

@@ -4,8 +4,8 @@
  * group/version. A kind missing from a cached document triggers one refetch (a CRD installed since),
  * at most every `refreshMs`.
  */
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { isNotFound } from '../../controllers/runtime/errors.js';
+import type { KubeClient } from '../../client/client.js';
+import { isNotFound } from '../../client/errors.js';
 
 export interface ResolvedResource {
   group: string;

@@ -8,8 +8,8 @@
  *   each manifest port with the same name, protocol and port (allocated by the member);
  * - spec.replicas when the Work says retainReplicas (an HPA in the member owns it).
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import { MANAGED_LABEL } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { MANAGED_LABEL } from '../../api/federation.js';
 
 type Json = Record<string, unknown>;
 

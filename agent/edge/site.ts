@@ -12,7 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { startSiteControllers } from './controllers/index.js';
 import type { ContainerEngine } from './engine/engine.js';
 import { NodeRuntime } from './node/node-runtime.js';
@@ -40,7 +40,7 @@ export interface EdgeSite {
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
   url: string;
-  api: RunningHub;
+  api: RunningApiServer;
   runtime: NodeRuntime;
   stop(): Promise<void>;
 }
@@ -56,11 +56,15 @@ function rememberedPort(dir: string): number {
   return Number.isInteger(n) && n > 0 && n < 65536 ? n : 0;
 }
 
-async function startSiteApi(dir: string, port: number | undefined, logger: Logger): Promise<RunningHub> {
+async function startSiteApi(
+  dir: string,
+  port: number | undefined,
+  logger: Logger,
+): Promise<RunningApiServer> {
   const wanted = port ?? rememberedPort(dir);
   const start = (p: number) =>
-    startHub({ dataDir: dir, port: p, bind: '127.0.0.1', logger, bare: true, clusterName: 'edgefed-site' });
-  let api: RunningHub;
+    startApiServer({ dataDir: dir, port: p, bind: '127.0.0.1', logger, clusterName: 'edgefed-site' });
+  let api: RunningApiServer;
   try {
     api = await start(wanted);
   } catch (e) {

@@ -1,5 +1,5 @@
 /** `edgefed agent join` argument checks (pure), so a typo fails before anything touches the network. */
-import { TOKEN_PATTERN } from '../protocol.js';
+import { TOKEN_PATTERN } from '../../api/protocol.js';
 import { parseDuration } from '../duration.js';
 
 export interface RawJoinArgs {

@@ -9,11 +9,11 @@
  * 4. Write the data directory (agent.json last).
  */
 import { X509Certificate } from 'node:crypto';
-import { caCertHash } from '../../hub/pki.js';
+import { caCertHash } from '../../pki/pki.js';
 import { generateKeyAndCsr, checkIssuedCertificate } from '../csr.js';
 import { writeAgentState, type AgentConfig } from '../data-dir.js';
 import { httpsCall, statusMessage, type HttpsAnswer } from '../https.js';
-import { CA_PATH, REGISTER_PATH, type RegisterRequest, type RegisterResponse } from '../protocol.js';
+import { CA_PATH, REGISTER_PATH, type RegisterRequest, type RegisterResponse } from '../../api/protocol.js';
 import type { JoinArgs } from './args.js';
 
 export class JoinError extends Error {

@@ -3,10 +3,11 @@
  * namespace, so a workload's pod summary costs a scan of its namespace only.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../apiserver/types.js';
-import { Informer } from '../../controllers/runtime/informer.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { podsOfWorkload, summarizePods, type Pod, type PodSummary } from './summary.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { podsOfWorkload, summarizePods, type Pod } from './summary.js';
+import type { PodSummary } from '../../api/pod-summary.js';
 
 export class PodIndex {
   private readonly informer: Informer<Pod>;

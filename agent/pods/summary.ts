@@ -1,32 +1,16 @@
 /**
- * What the pods of a member workload look like, in a few numbers: how many, how many ready, how
- * many container restarts, and the first few reasons pods are not running (ErrImagePull,
- * CrashLoopBackOff...). A Deployment's own status says none of that, and an operator at the hub
- * needs it to see that the edge site is failing and why, without a tunnel round trip.
+ * Summarises the pods of a member workload (api/pod-summary.ts): a Deployment's own status says
+ * nothing of restarts or ErrImagePull, and an operator at the hub needs them to see that the edge
+ * site is failing and why, without a tunnel round trip.
  */
-import type { KubeObject } from '../../apiserver/types.js';
+import { MAX_PROBLEMS, type PodProblem, type PodSummary } from '../../api/pod-summary.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import {
   labelSelectorFromMeta,
   matchesLabels,
   type MetaLabelSelector,
 } from '../../apiserver/selectors/label-selector.js';
 
-export interface PodProblem {
-  pod: string;
-  container?: string;
-  reason: string;
-  message?: string;
-}
-
-export interface PodSummary {
-  total: number;
-  ready: number;
-  restarts: number;
-  /** At most MAX_PROBLEMS, sorted by pod then container, so the summary is stable. */
-  problems?: PodProblem[];
-}
-
-export const MAX_PROBLEMS = 5;
 /** Kinds whose spec.selector picks their pods. */
 export const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job']);
 

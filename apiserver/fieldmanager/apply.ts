@@ -1,6 +1,6 @@
 /** Server-side apply, as kube-apiserver's field manager runs structured-merge-diff's Updater.Apply. */
 import { errors } from '../errors.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { compare } from './compare.js';
 import { FieldSet } from './fieldset.js';
 import { deepEqual, isMap } from './json.js';

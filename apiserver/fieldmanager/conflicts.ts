@@ -1,6 +1,6 @@
 /** The 409 Kubernetes returns for apply conflicts (apimachinery's internal/conflict.go). */
 import { ApiError } from '../errors.js';
-import type { StatusCause } from '../types.js';
+import type { StatusCause } from '../../api/kubernetes.js';
 import type { FieldConflict } from './options.js';
 
 /**

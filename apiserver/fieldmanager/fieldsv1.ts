@@ -8,7 +8,7 @@ import {
   type Path,
   type PathElement,
 } from './path.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 
 export function encodeFieldsV1(set: FieldSet): JsonObject {
   return encodeLevel(set, false);

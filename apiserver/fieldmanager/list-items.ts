@@ -1,7 +1,7 @@
 /** How items of a granular list are named: by key fields (map lists) or by value (sets). */
 import { isMap } from './json.js';
 import { keyElement, pathElementKey, pathString, type Path, type PathElement } from './path.js';
-import type { ListType } from '../types.js';
+import type { ListType } from '../../api/kubernetes.js';
 
 /** A value that structured-merge-diff would refuse to type, with the path it reports. */
 export class FieldPathError extends Error {

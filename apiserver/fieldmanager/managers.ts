@@ -3,7 +3,7 @@ import { decodeFieldsV1, encodeFieldsV1 } from './fieldsv1.js';
 import { FieldSet } from './fieldset.js';
 import { isMap } from './json.js';
 import { field } from './path.js';
-import type { ManagedFieldsEntry } from '../types.js';
+import type { ManagedFieldsEntry } from '../../api/kubernetes.js';
 
 export interface ManagerState {
   readonly manager: string;

@@ -2,7 +2,7 @@
 import { clone, isMap, type JsonMap } from './json.js';
 import { indexListItems, type IndexedItem } from './list-items.js';
 import { granularList, intoField, intoItem, root, type Position } from './schema.js';
-import type { ListTypeResolver } from '../types.js';
+import type { ListTypeResolver } from '../../api/kubernetes.js';
 
 /** rhs wins at leaves; maps merge by key; granular lists merge item by item. */
 export function merge(lhs: unknown, rhs: unknown, listType: ListTypeResolver): unknown {

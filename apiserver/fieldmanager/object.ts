@@ -1,6 +1,6 @@
 /** Object plumbing around the walkers: copies without managedFields, and server-owned metadata. */
 import { clone, isMap } from './json.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 /** A deep copy without metadata.managedFields, which never takes part in merging or comparing. */
 export function withoutManagedFields(obj: KubeObject): KubeObject {

@@ -1,4 +1,4 @@
-import type { ListTypeResolver } from '../types.js';
+import type { ListTypeResolver } from '../../api/kubernetes.js';
 
 export interface FieldManagerOptions {
   /** The field manager (the request's fieldManager, or the client's name). */

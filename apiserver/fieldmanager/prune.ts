@@ -8,7 +8,7 @@ import { isMap, type JsonMap } from './json.js';
 import { listItemPathElement } from './list-items.js';
 import { field } from './path.js';
 import { granularList, intoField, intoItem, root, type Position } from './schema.js';
-import type { ListTypeResolver } from '../types.js';
+import type { ListTypeResolver } from '../../api/kubernetes.js';
 
 export function prune(merged: unknown, last: FieldSet, owned: FieldSet, listType: ListTypeResolver): unknown {
   return pruneNode(merged, last, owned, root(listType));

@@ -1,6 +1,6 @@
 /** Where a walker stands: the set path, and the field-name path the list resolver is asked about. */
 import { field, type Path, type PathElement } from './path.js';
-import type { ListType, ListTypeResolver } from '../types.js';
+import type { ListType, ListTypeResolver } from '../../api/kubernetes.js';
 
 export interface Position {
   readonly path: Path;

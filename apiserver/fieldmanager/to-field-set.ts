@@ -3,7 +3,7 @@ import { FieldSet } from './fieldset.js';
 import { isMap } from './json.js';
 import { indexListItems } from './list-items.js';
 import { granularList, intoField, intoItem, root, type Position } from './schema.js';
-import type { ListTypeResolver } from '../types.js';
+import type { ListTypeResolver } from '../../api/kubernetes.js';
 
 export function toFieldSet(obj: unknown, listType: ListTypeResolver): FieldSet {
   const set = new FieldSet();

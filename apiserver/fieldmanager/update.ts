@@ -1,5 +1,5 @@
 /** managedFields upkeep for create/update/patch, as kube-apiserver's field manager does it. */
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { compare } from './compare.js';
 import { FieldSet } from './fieldset.js';
 import { isMap } from './json.js';

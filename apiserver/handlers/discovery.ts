@@ -1,6 +1,6 @@
 import type { ResourceRegistry, ResolvedResource } from '../registry/registry.js';
 import { groupVersion } from '../registry/resource-info.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 
 export const AGGREGATED_DISCOVERY_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 export const AGGREGATED_DISCOVERY_V2BETA1 =

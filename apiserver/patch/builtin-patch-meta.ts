@@ -1,4 +1,4 @@
-import type { ListType, ListTypeResolver } from '../types.js';
+import type { ListType, ListTypeResolver } from '../../api/kubernetes.js';
 import { ANY_KIND, KINDS, STRUCTS, type FieldSpec } from './builtin-types.js';
 import type { PatchMetaResolver } from './patch-meta.js';
 

@@ -1,4 +1,4 @@
-import type { ListType } from '../types.js';
+import type { ListType } from '../../api/kubernetes.js';
 import type { PatchMeta } from './patch-meta.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 
 /** Helpers for request bodies parsed from JSON, where any key (even "__proto__") may be an own key. */
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 import { cloneJson, getOwn, hasOwn, isJsonObject, setOwn } from './json-value.js';
 
 /**

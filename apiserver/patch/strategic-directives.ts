@@ -1,5 +1,5 @@
 import { errors } from '../errors.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 import { getOwn, hasOwn, isJsonObject } from './json-value.js';
 
 /** The special keys of k8s.io/apimachinery/pkg/util/strategicpatch. */

@@ -1,5 +1,5 @@
 import { ApiError, errors } from '../errors.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 import { cloneJson, deleteOwn, getOwn, hasOwn, isJsonObject, setOwn } from './json-value.js';
 import { mergesListItems, type PatchMetaResolver } from './patch-meta.js';
 import {

@@ -1,6 +1,6 @@
 import { builtinListType } from '../patch/builtin-patch-meta.js';
 import { builtinSelectableFields } from '../selectors/field-selector.js';
-import type { ListTypeResolver } from '../types.js';
+import type { ListTypeResolver } from '../../api/kubernetes.js';
 import { ALL_VERBS, type ResourceInfo, type ScaleSubresource } from './resource-info.js';
 
 /** Per-kind behaviour of built-in resources that the generic store needs to know. */
@@ -83,21 +83,6 @@ const SPECS: BuiltinSpec[] = [
     shortNames: ['svc'],
     categories: ['all'],
     status: true,
-  },
-  {
-    group: '',
-    version: 'v1',
-    resource: 'endpoints',
-    kind: 'Endpoints',
-    namespaced: true,
-    shortNames: ['ep'],
-  },
-  {
-    group: 'discovery.k8s.io',
-    version: 'v1',
-    resource: 'endpointslices',
-    kind: 'EndpointSlice',
-    namespaced: true,
   },
   {
     group: '',

@@ -1,4 +1,4 @@
-import type { JSONSchemaProps, ListTypeResolver, PrinterColumn } from '../types.js';
+import type { JSONSchemaProps, ListTypeResolver, PrinterColumn } from '../../api/kubernetes.js';
 
 /** One served version of a resource. */
 export interface ResourceVersion {

@@ -1,5 +1,5 @@
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 /** Custom resources with several versions use conversion strategy None: only apiVersion changes. */
 export function toVersion(obj: KubeObject, info: ResourceInfo, version: ResourceVersion): KubeObject {

@@ -8,7 +8,7 @@ import {
   validateFieldSelector,
 } from '../selectors/field-selector.js';
 import { allowedFieldLabels } from '../selectors/field-labels.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 type LabelSelector = ReturnType<typeof parseLabelSelector>;
 type FieldSelector = ReturnType<typeof parseFieldSelector>;

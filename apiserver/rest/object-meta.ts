@@ -3,7 +3,7 @@ import { errors } from '../errors.js';
 import { jsonEqual } from '../json-equal.js';
 import { builtinTraits } from '../registry/builtins.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { rfc3339, type RequestContext } from './context.js';
 
 export function tracksGeneration(info: ResourceInfo): boolean {

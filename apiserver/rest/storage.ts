@@ -7,10 +7,9 @@ import { builtinPatchMeta } from '../patch/builtin-patch-meta.js';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
 import { StoreError, type Store, type StoredObject } from '../storage/store.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { rfc3339, type RequestContext } from './context.js';
 import { hooksFor } from './kind-hooks.js';
-import { KindEnvironment } from '../kinds/index.js';
 import { collectionPrefix, objectKey } from './keys.js';
 import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
 import { caughtUp, tooLargeResourceVersion } from './revision.js';
@@ -53,7 +52,6 @@ export class ObjectStorage {
   constructor(
     readonly store: Store,
     readonly registry: ResourceRegistry,
-    readonly kinds: KindEnvironment = new KindEnvironment(store),
   ) {}
 
   async get(
@@ -133,7 +131,6 @@ export class ObjectStorage {
     if (version.subresources.status) delete obj.status;
     defaultObject(obj, version);
     hooksFor(info)?.prepareForCreate?.(ctx, obj);
-    await hooksFor(info)?.prepareAsync?.(this.kinds, obj, undefined, opts.dryRun);
     validateObject(info, version, obj);
     if (info.namespaced) await this.requireActiveNamespace(namespace);
     const stored = managedAlready
@@ -271,7 +268,6 @@ export class ObjectStorage {
     }
     defaultObject(obj, version);
     hooksFor(info)?.prepareForUpdate?.(ctx, old, obj);
-    if (opts.subresource !== 'status') await hooksFor(info)?.prepareAsync?.(this.kinds, obj, old, opts.dryRun);
     if (tracksGeneration(info) && specChanged(old, obj, version.subresources.status)) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }

@@ -5,7 +5,7 @@ import { applyDefaults } from '../schema/defaults.js';
 import { pruneUnknownFields } from '../schema/prune.js';
 import { validateAgainstSchema } from '../schema/validate.js';
 import { validateCustomResourceDefinition } from '../schema/crd.js';
-import type { JSONSchemaProps, KubeObject, StatusCause } from '../types.js';
+import type { JSONSchemaProps, KubeObject, StatusCause } from '../../api/kubernetes.js';
 import { validateObjectMeta } from '../validation/names.js';
 import type { RequestContext } from './context.js';
 

@@ -1,7 +1,7 @@
 import { errors } from '../errors.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
 import { StoreError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { collectionPrefix, objectKey } from './keys.js';
 import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
 import { toVersion } from './convert.js';

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import type { StatusCause } from '../types.js';
+import type { StatusCause } from '../../api/kubernetes.js';
 import { childPath, indexPath, isPlainObject } from './field-path.js';
 import { invalid, notSupported, required, tooLong, tooMany, typeInvalid } from './field-errors.js';
 import { NULL_ADDED_TO_ENUM } from './to-json-schema.js';

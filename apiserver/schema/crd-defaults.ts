@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { isPlainObject } from './field-path.js';
 import { ensureObject, objectAt, stringAt } from './json-access.js';
 

@@ -1,4 +1,4 @@
-import type { JSONSchemaProps, KubeObject, PrinterColumn } from '../types.js';
+import type { JSONSchemaProps, KubeObject, PrinterColumn } from '../../api/kubernetes.js';
 import {
   ALL_VERBS,
   type ResourceInfo,

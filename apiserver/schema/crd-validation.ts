@@ -1,4 +1,4 @@
-import type { KubeObject, StatusCause } from '../types.js';
+import type { KubeObject, StatusCause } from '../../api/kubernetes.js';
 import { childPath, indexPath, isPlainObject, keyPath } from './field-path.js';
 import { duplicate, forbidden, invalid, notSupported, required, tooMany } from './field-errors.js';
 import { isDNS1035Label, isDNS1123Subdomain } from './dns-names.js';

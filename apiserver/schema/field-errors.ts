@@ -1,4 +1,4 @@
-import type { StatusCause } from '../types.js';
+import type { StatusCause } from '../../api/kubernetes.js';
 
 /**
  * Field errors worded as k8s.io/apimachinery/pkg/util/validation/field renders them. Kept here rather

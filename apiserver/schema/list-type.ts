@@ -1,4 +1,4 @@
-import type { JSONSchemaProps, ListType, ListTypeResolver } from '../types.js';
+import type { JSONSchemaProps, ListType, ListTypeResolver } from '../../api/kubernetes.js';
 import { isPlainObject } from './field-path.js';
 
 /**

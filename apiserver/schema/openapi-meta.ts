@@ -1,4 +1,4 @@
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 
 /**
  * The apimachinery meta/v1 schemas every group-version document references, named and described as

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 import type { ResourceInfo } from '../registry/resource-info.js';
 import { DELETE_OPTIONS, PATCH, STATUS, ref } from './openapi-meta.js';
 import { groupVersionPath, operationPrefix } from './openapi-names.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JSONSchemaProps, JsonObject } from '../types.js';
+import type { JSONSchemaProps, JsonObject } from '../../api/kubernetes.js';
 import { findVersion, groupVersion, type ResourceInfo } from '../registry/resource-info.js';
 import {
   API_VERSION_DESCRIPTION,

@@ -1,4 +1,4 @@
-import type { JSONSchemaProps } from '../types.js';
+import type { JSONSchemaProps } from '../../api/kubernetes.js';
 import { childPath, indexPath, isPlainObject } from './field-path.js';
 import { OBJECT_META_FIELDS, OBJECT_META_LIST_ITEM_FIELDS } from './object-meta-fields.js';
 

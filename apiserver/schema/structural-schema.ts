@@ -1,4 +1,4 @@
-import type { StatusCause } from '../types.js';
+import type { StatusCause } from '../../api/kubernetes.js';
 import { childPath, isPlainObject, keyPath } from './field-path.js';
 import { forbidden, invalid, required } from './field-errors.js';
 

@@ -1,4 +1,4 @@
-import type { JSONSchemaProps } from '../types.js';
+import type { JSONSchemaProps } from '../../api/kubernetes.js';
 import { isPlainObject } from './field-path.js';
 import { formatCheck } from './formats.js';
 

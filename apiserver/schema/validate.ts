@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { JSONSchemaProps, StatusCause } from '../types.js';
+import type { JSONSchemaProps, StatusCause } from '../../api/kubernetes.js';
 import { ajvErrorsToCauses } from './ajv-causes.js';
 import { formatCheck } from './formats.js';
 import { toResourceJsonSchema } from './to-json-schema.js';

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 /**
  * Field selector support per built-in kind, from the kinds' field label conversion functions

@@ -31,7 +31,6 @@ import { parseApiPath } from '../handlers/request-info.js';
 import { ResourceRegistry } from '../registry/registry.js';
 import { newContext, type RequestContext, type UserInfo } from '../rest/context.js';
 import { ObjectStorage } from '../rest/storage.js';
-import { KindEnvironment, type ServiceAllocationOptions } from '../kinds/index.js';
 import type { Store } from '../storage/store.js';
 import { connectKey, type ConnectHandler } from './connect.js';
 import { CrdRegistrar } from './crd-registrar.js';
@@ -55,8 +54,6 @@ export interface ApiServerOptions {
   readyChecks?: (() => boolean)[];
   /** How often superseded history is compacted, and how many revisions are kept. */
   compaction?: { intervalMs: number; keepRevisions: number };
-  /** Service cluster IP range (default 10.96.0.0/12) and node port range (default 30000-32767). */
-  services?: ServiceAllocationOptions;
 }
 
 declare module 'fastify' {
@@ -89,7 +86,7 @@ export class ApiServer {
   private ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.storage = new ObjectStorage(opts.store, this.registry, new KindEnvironment(opts.store, opts.services));
+    this.storage = new ObjectStorage(opts.store, this.registry);
     this.openapi = new OpenApiCache(this.registry);
     this.crds = new CrdRegistrar(opts.store, this.registry, opts.logger);
     this.lifecycle = new LifecycleWorker(this.storage, this.registry, opts.logger);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ResourceRegistry } from '../registry/registry.js';
 import { resourceInfoFromCRD } from '../schema/crd.js';
 import type { Store, WatchHandle } from '../storage/store.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 export const CRD_PREFIX = '/registry/apiextensions.k8s.io/customresourcedefinitions/';
 

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import yaml from 'js-yaml';
 import { errors } from '../errors.js';
 import { decodeKubeProtobuf } from '../protobuf/index.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 /** The body of a create or update: JSON, YAML or kube protobuf, as an object. */
 export function decodeBody(req: FastifyRequest): KubeObject {

@@ -2,7 +2,7 @@ import yaml from 'js-yaml';
 import type { FastifyReply } from 'fastify';
 import { buildTable } from '../table/table.js';
 import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js';
-import type { JsonObject, KubeObject } from '../types.js';
+import type { JsonObject, KubeObject } from '../../api/kubernetes.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';

@@ -6,7 +6,7 @@ import { CRD_CLEANUP_FINALIZER, NAMESPACE_FINALIZER } from '../rest/kind-hooks.j
 import { collectionPrefix, resourcePrefix } from '../rest/keys.js';
 import type { ObjectStorage } from '../rest/storage.js';
 import { StoreError, type WatchHandle } from '../storage/store.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { CRD_PREFIX } from './crd-registrar.js';
 
 const NS_PREFIX = '/registry/core/namespaces/';

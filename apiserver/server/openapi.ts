@@ -1,6 +1,6 @@
 import type { ResourceRegistry } from '../registry/registry.js';
 import { documentHash, openApiV3Document, openApiV3Index } from '../schema/openapi.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject } from '../../api/kubernetes.js';
 
 /** OpenAPI v3 documents per group-version, rebuilt lazily after the set of resources changes. */
 export class OpenApiCache {

@@ -1,7 +1,7 @@
 import { errors } from '../errors.js';
 import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js';
 import { evaluateJsonPath } from '../table/jsonpath.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 /** autoscaling/v1 Scale view of an object with a scale subresource. */
 export function scaleOf(info: ResourceInfo, version: ResourceVersion, obj: KubeObject): KubeObject {

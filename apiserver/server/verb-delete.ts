@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
 import { decodeContinue } from '../rest/continue-token.js';
 import { parseListQuery } from '../rest/list-query.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { send, shapeObject } from './encode.js';
 import type { ResourceRequest } from './resource-request.js';
 

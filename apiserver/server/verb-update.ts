@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { errors } from '../errors.js';
 import type { PatchType } from '../rest/storage.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { decodeBody } from './decode.js';
 import { send, shapeObject } from './encode.js';
 import type { ResourceRequest } from './resource-request.js';

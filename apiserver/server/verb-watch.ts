@@ -2,7 +2,7 @@ import { errors } from '../errors.js';
 import { decodeContinue } from '../rest/continue-token.js';
 import { parseListQuery } from '../rest/list-query.js';
 import { startWatch, type WatchEventType } from '../rest/watch.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { shapeObject } from './encode.js';
 import type { ResourceRequest } from './resource-request.js';
 

@@ -12,7 +12,7 @@ import {
   type IWatchRequest,
   type IWatchResponse,
 } from 'etcd3';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import {
   StoreError,
   type ListOptions,

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import {
   StoreError,
   type ListOptions,

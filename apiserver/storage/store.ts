@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 
 /**
  * The storage contract of the API server (kine's shape): one global, monotonically increasing

@@ -1,4 +1,4 @@
-import type { PrinterColumn } from '../types.js';
+import type { PrinterColumn } from '../../api/kubernetes.js';
 import { CREATION_TIMESTAMP_DESCRIPTION, nameColumn, type ColumnDefinition } from './columns.js';
 import { humanDuration, parseRfc3339 } from './duration.js';
 import { evaluateSteps, parseJsonPath, type JsonPathStep } from './jsonpath.js';

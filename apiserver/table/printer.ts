@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { at, list, str } from './access.js';
 import type { ColumnDefinition } from './columns.js';
 

@@ -1,5 +1,5 @@
 import { formatLabels } from '../selectors/label-selector.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { at, list, num, obj, str, strMap } from './access.js';
 import { ageColumn, column, nameColumn } from './columns.js';
 import { translateTimestampSince } from './duration.js';

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { at, list, obj, str } from './access.js';
 import { ageColumn, column, createdAtColumn, nameColumn } from './columns.js';
 import { parseRfc3339, translateTimestampSince } from './duration.js';

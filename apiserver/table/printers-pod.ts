@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { at, isObj, list, num, obj, str, type Obj } from './access.js';
 import { ageColumn, column, nameColumn } from './columns.js';
 import { parseRfc3339, translateTimestampSince } from './duration.js';

@@ -5,7 +5,7 @@ import {
   labelSelectorFromMeta,
   type MetaLabelSelector,
 } from '../selectors/label-selector.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { at, list, num, obj, str, strMap } from './access.js';
 import { ageColumn, column, containersColumn, imagesColumn, nameColumn } from './columns.js';
 import { humanDuration, parseRfc3339, translateTimestampSince } from './duration.js';

@@ -1,5 +1,5 @@
 import type { ResourceInfo } from '../registry/resource-info.js';
-import type { JsonObject, KubeObject, PrinterColumn } from '../types.js';
+import type { JsonObject, KubeObject, PrinterColumn } from '../../api/kubernetes.js';
 import { builtinPrinter } from './builtin-printers.js';
 import { customPrinter } from './custom-columns.js';
 import type { Printer } from './printer.js';

@@ -1,5 +1,5 @@
 import { fieldInvalid, fieldRequired } from '../errors.js';
-import type { StatusCause } from '../types.js';
+import type { StatusCause } from '../../api/kubernetes.js';
 import { byteLength, isQualifiedName, isValidLabelValue, validateName, type NameRule } from './rules.js';
 
 /** metav1validation.TotalAnnotationSizeLimitB */

@@ -12,7 +12,7 @@ import { isJoined } from '../../agent/data-dir.js';
 import { parseDuration } from '../../agent/duration.js';
 import { validateJoinArgs } from '../../agent/join/args.js';
 import { joinHub } from '../../agent/join/join.js';
-import { KubeClient } from '../../controllers/runtime/client.js';
+import { KubeClient } from '../../client/client.js';
 import { createLogger } from '../../hub/logger.js';
 import { startEdgeAgent } from '../../agent/edge/edge-agent.js';
 import { engineEndpoint, openEngine } from '../../agent/edge/engine/select.js';

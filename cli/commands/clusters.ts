@@ -4,10 +4,10 @@
  * commands, so the CLI entry point needs one line for all of joining.
  */
 import type { Command } from 'commander';
-import { ACCEPTED_ANNOTATION, HEARTBEAT_LEASE } from '../../agent/protocol.js';
-import type { KubeObject } from '../../apiserver/types.js';
-import { isNotFound } from '../../controllers/runtime/errors.js';
-import { HUB_NAMESPACE, clusterNamespace, type KubeFedCluster } from '../../controllers/types.js';
+import { ACCEPTED_ANNOTATION, HEARTBEAT_LEASE } from '../../api/protocol.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { isNotFound } from '../../client/errors.js';
+import { HUB_NAMESPACE, clusterNamespace, type KubeFedCluster } from '../../api/federation.js';
 import {
   addKubeconfigOptions,
   cliError,

@@ -3,8 +3,8 @@
  * Disabled; with --delete, deletes the FederatedTypeConfig and the Federated CRD.
  */
 import type { Command } from 'commander';
-import type { FederatedTypeConfig } from '../../controllers/types.js';
-import { HUB_NAMESPACE } from '../../controllers/types.js';
+import type { FederatedTypeConfig } from '../../api/federation.js';
+import { HUB_NAMESPACE } from '../../api/federation.js';
 import { CRD_PATH, FTC_PATH, addConnectionOptions, type ConnectionOptions } from './enable.js';
 import { HubClient, matchResources, type ApiResource } from './hub-client.js';
 import { groupQualifiedName } from '../../controllers/federation/crd-gen.js';

@@ -3,7 +3,7 @@
  * updates) its Federated CRD and then its FederatedTypeConfig.
  */
 import type { Command } from 'commander';
-import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import {
   federatedCrdFor,
   federatedTypeConfigFor,
@@ -11,7 +11,7 @@ import {
   groupQualifiedName,
   knownFederatedShortNames,
 } from '../../controllers/federation/crd-gen.js';
-import { FEDERATED_GROUP, HUB_NAMESPACE, type FederatedTypeConfig } from '../../controllers/types.js';
+import { FEDERATED_GROUP, HUB_NAMESPACE, type FederatedTypeConfig } from '../../api/federation.js';
 import { HubClient, typeRefOf, type ApiResource } from './hub-client.js';
 import { toYamlDocs } from './yaml.js';
 

@@ -6,10 +6,10 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { federatedTypeFor } from '../../controllers/federation/crd-gen.js';
 import { federatedObjectFrom } from '../../controllers/federation/federate.js';
-import { FEDERATED_GROUP, type Placement, type TypeRef } from '../../controllers/types.js';
+import { FEDERATED_GROUP, type Placement, type TypeRef } from '../../api/federation.js';
 import { addConnectionOptions, applyEnable, planEnable, type ConnectionOptions } from './enable.js';
 import { HubApiError, HubClient, resourcePath, typeRefOf, type ApiResource } from './hub-client.js';
 import { toYamlDocs } from './yaml.js';

@@ -11,7 +11,7 @@ import {
   federatedTypeConfigFor,
   federatedTypeFor,
 } from '../../controllers/federation/crd-gen.js';
-import { FEDERATED_GROUP } from '../../controllers/types.js';
+import { FEDERATED_GROUP } from '../../api/federation.js';
 import { toYamlDocs } from './yaml.js';
 
 const HEADER =

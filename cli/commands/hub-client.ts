@@ -10,8 +10,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { KubeObject } from '../../apiserver/types.js';
-import type { TypeRef } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { TypeRef } from '../../api/federation.js';
 
 export class HubApiError extends Error {
   constructor(

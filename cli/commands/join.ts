@@ -1,7 +1,7 @@
 /**
  * `edgefed join <name> --kubeconfig MEMBER`: push mode, as `kubefedctl join`. For a member cluster
  * the hub can reach: no agent is installed on the member; the hub runs the agent for it in-process
- * (hub/push/supervisor.ts). This command only checks the member answers, creates a short-lived
+ * (push/supervisor.ts). This command only checks the member answers, creates a short-lived
  * bootstrap token and hands both to the hub in the Secret kube-federation-system/edgefed-push-<name>.
  *
  * `edgefed unjoin <name>` removes a push-mode cluster like any other: the hub's supervisor then stops
@@ -11,8 +11,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { MAX_CLUSTER_NAME, parseLabels } from '../../agent/join/args.js';
 import { parseDuration } from '../../agent/duration.js';
-import type { KubeFedCluster } from '../../controllers/types.js';
-import { HUB_NAMESPACE, isClusterReady } from '../../controllers/types.js';
+import type { KubeFedCluster } from '../../api/federation.js';
+import { HUB_NAMESPACE, isClusterReady } from '../../api/federation.js';
 import { KUBEFEDCLUSTERS_PATH } from '../../hub/join/known-clusters.js';
 import {
   DATA,
@@ -24,7 +24,7 @@ import {
   pushSecretName,
   pushSecretPath,
   type PushSecret,
-} from '../../hub/push/secret.js';
+} from '../../push/secret.js';
 import { cliError, connect } from './token.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -61,8 +61,8 @@ async function push(name: string, o: JoinFlags): Promise<void> {
   // 1. The member: self-contained kubeconfig, and proof that it answers.
   if (!existsSync(o.kubeconfig)) throw new Error(`member kubeconfig ${o.kubeconfig} does not exist`);
   const { KubeConfig } = await import('@kubernetes/client-node');
-  const { KubeClient } = await import('../../controllers/runtime/client.js');
-  const { selfContainedKubeconfig } = await import('../../hub/push/secret.js');
+  const { KubeClient } = await import('../../client/client.js');
+  const { selfContainedKubeconfig } = await import('../../push/secret.js');
   const src = new KubeConfig();
   try {
     src.loadFromFile(o.kubeconfig);

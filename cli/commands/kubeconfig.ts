@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
-import { PROXY_PREFIX } from '../../agent/protocol.js';
+import { PROXY_PREFIX } from '../../api/protocol.js';
 import { kubeconfigPath } from './hub-client.js';
 
 type Entry = Record<string, unknown>;

@@ -6,8 +6,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { validateLabels } from '../../apiserver/validation/object-meta.js';
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { ApiError } from '../../controllers/runtime/errors.js';
+import type { KubeClient } from '../../client/client.js';
+import { ApiError } from '../../client/errors.js';
 import { createToken, deleteToken, listTokens } from '../../hub/join/tokens.js';
 import { kubeconfigPath } from './hub-client.js';
 
@@ -30,7 +30,7 @@ export async function connect(o: ConnectionFlags): Promise<HubConnection> {
   if (!existsSync(path))
     throw new Error(`kubeconfig ${path} does not exist (use --kubeconfig or set KUBECONFIG)`);
   const { KubeConfig } = await import('@kubernetes/client-node');
-  const { KubeClient } = await import('../../controllers/runtime/client.js');
+  const { KubeClient } = await import('../../client/client.js');
   const kc = new KubeConfig();
   try {
     kc.loadFromFile(path);
@@ -187,7 +187,7 @@ export function registerTokenCommands(program: Command): void {
             throw new Error(
               'the kubeconfig names no certificate authority for the hub; cannot compute the CA hash',
             );
-          const { caCertHash } = await import('../../hub/pki.js');
+          const { caCertHash } = await import('../../pki/pki.js');
           try {
             hash = caCertHash(hub.caPem);
           } catch (e) {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { engineEndpoint, openEngine } from '../../agent/edge/engine/select.js';
-import { up } from '../../hub/demo/up.js';
+import { up } from '../up/demo.js';
 import { createLogger } from '../../hub/logger.js';
 
 function port(v: string): number {

@@ -4,9 +4,9 @@
  * cluster it is placed in. Needs no record and no Domain: the zone is built in.
  */
 import { splitKey } from '../sync/paths.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
-import { FEDERATED_GROUP, FEDERATED_VERSION } from '../types.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
+import { FEDERATED_GROUP, FEDERATED_VERSION } from '../../api/federation.js';
 import { desiredDnsEndpoint } from './dnsendpoint.js';
 import { buildClustersetEndpoints } from './endpoints.js';
 import { FEDERATED_SERVICES, type DnsInputs } from './inputs.js';

@@ -26,11 +26,11 @@
  * a Domain → the records naming it; one of our DNSEndpoints changed or deleted by hand → its
  * owner, which puts it back.
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../runtime/client.js';
-import type { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import type { FederatedObject, KubeFedCluster, Work } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import type { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import type { FederatedObject, KubeFedCluster, Work } from '../../api/federation.js';
 import { ClustersetController } from './clusterset.js';
 import { IngressRecordController } from './ingress-records.js';
 import { DnsInputs, FEDERATED_INGRESSES, FEDERATED_SERVICES, dnsSourceOf } from './inputs.js';

@@ -2,7 +2,7 @@
  * The DNSEndpoint object a controller wants, and whether an existing one already is it. Pure.
  */
 import { jsonEqual } from '../../apiserver/json-equal.js';
-import type { KubeObject, OwnerReference } from '../../apiserver/types.js';
+import type { KubeObject, OwnerReference } from '../../api/kubernetes.js';
 import {
   DNS_API_VERSION,
   DNS_SOURCE_LABEL,

@@ -3,10 +3,10 @@
  * beside it: each of spec.hosts gets the addresses of every Ready cluster's Ingress.
  */
 import { splitKey } from '../sync/paths.js';
-import type { KubeClient } from '../runtime/client.js';
-import { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
+import type { KubeClient } from '../../client/client.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
 import { desiredDnsEndpoint } from './dnsendpoint.js';
 import { buildIngressEndpoints } from './endpoints.js';
 import { FEDERATED_INGRESSES, type DnsInputs } from './inputs.js';

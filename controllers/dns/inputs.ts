@@ -4,9 +4,9 @@
  * DNSEndpoints they wrote.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../apiserver/types.js';
-import { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
 import {
   FEDERATED_GROUP,
   FEDERATED_VERSION,
@@ -14,7 +14,7 @@ import {
   type FederatedObject,
   type KubeFedCluster,
   type Work,
-} from '../types.js';
+} from '../../api/federation.js';
 import { DNS_SOURCE_LABEL, PATHS, type DNSEndpoint, type Domain } from './types.js';
 
 export const FEDERATED_SERVICES = 'federatedservices';

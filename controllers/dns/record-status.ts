@@ -2,7 +2,7 @@
  * A DNS record's status (kubefed's domain and dns, plus edgefed's Ready condition). Pure.
  */
 import { jsonEqual } from '../../apiserver/json-equal.js';
-import type { Condition } from '../types.js';
+import type { Condition } from '../../api/federation.js';
 import type { ClusterDNS, DnsRecordStatus } from './types.js';
 
 export interface Readiness {

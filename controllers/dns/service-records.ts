@@ -4,11 +4,11 @@
  * writes only what differs.
  */
 import { splitKey } from '../sync/paths.js';
-import type { KubeClient } from '../runtime/client.js';
-import { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
-import { HUB_NAMESPACE } from '../types.js';
+import type { KubeClient } from '../../client/client.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
+import { HUB_NAMESPACE } from '../../api/federation.js';
 import { desiredDnsEndpoint } from './dnsendpoint.js';
 import { buildServiceEndpoints } from './endpoints.js';
 import { FEDERATED_SERVICES, type DnsInputs } from './inputs.js';

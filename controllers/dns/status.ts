@@ -3,7 +3,7 @@
  * is placed in. Pure.
  */
 import { compareStrings } from '../sync/placement.js';
-import { isClusterReady, type KubeFedCluster, type Work } from '../types.js';
+import { isClusterReady, type KubeFedCluster, type Work } from '../../api/federation.js';
 import { normalizeIngress } from './targets.js';
 import { clusterTopology } from './topology.js';
 import type { ClusterDNS, LoadBalancerStatus } from './types.js';

@@ -2,7 +2,7 @@
  * Where a cluster is, for DNS: its region and zones. Labels first, because they are what users and
  * `edgefed agent join --labels` set; status.region/zones (kubefed's fields) when no label says.
  */
-import { isClusterReady, type KubeFedCluster } from '../types.js';
+import { isClusterReady, type KubeFedCluster } from '../../api/federation.js';
 
 export const REGION_LABELS = ['region', 'topology.kubernetes.io/region'];
 export const ZONE_LABELS = ['zone', 'topology.kubernetes.io/zone'];

@@ -2,8 +2,8 @@
  * multiclusterdns.kubefed.io/v1alpha1 as the DNS controllers read and write it (kubefed v0.6's
  * shapes; DNSEndpoint is external-dns's). Plain JSON, like the API.
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import type { Condition } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { Condition } from '../../api/federation.js';
 
 export const DNS_GROUP = 'multiclusterdns.kubefed.io';
 export const DNS_VERSION = 'v1alpha1';

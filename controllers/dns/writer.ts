@@ -2,12 +2,12 @@
  * The writes of the DNS controllers, each a no-op when the API already holds what is wanted:
  * DNSEndpoints (create, update, delete — only ours), record status, and Warning Events.
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../runtime/client.js';
-import { isAlreadyExists, isNotFound } from '../runtime/errors.js';
-import type { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import type { Condition } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import { isAlreadyExists, isNotFound } from '../../client/errors.js';
+import type { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import type { Condition } from '../../api/federation.js';
 import { dnsEndpointUpdate, isOurs } from './dnsendpoint.js';
 import { recordStatusEqual } from './record-status.js';
 import { PATHS, type DNSEndpoint, type DnsRecordStatus, type DnsSource } from './types.js';

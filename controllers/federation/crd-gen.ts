@@ -4,14 +4,14 @@
  * kubefed manifests apply unchanged) and the FederatedTypeConfig that tells the controllers to sync it.
  * Pure: no I/O. `edgefed generate crds` writes the defaults into crds/, `edgefed enable` creates them.
  */
-import type { JSONSchemaProps, KubeObject } from '../../apiserver/types.js';
+import type { JSONSchemaProps, KubeObject } from '../../api/kubernetes.js';
 import {
   FEDERATED_GROUP,
   FEDERATED_VERSION,
   HUB_NAMESPACE,
   type FederatedTypeConfig,
   type TypeRef,
-} from '../types.js';
+} from '../../api/federation.js';
 
 /** Work and federated status: a member workload's pods (edgefed). */
 export const POD_SUMMARY_SCHEMA: JSONSchemaProps = {

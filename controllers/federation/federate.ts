@@ -1,8 +1,8 @@
 /**
  * Wrapping an existing object into its Federated form (what `kubefedctl federate` did). Pure.
  */
-import type { KubeObject } from '../../apiserver/types.js';
-import type { FederatedObject, Placement, TypeRef } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { FederatedObject, Placement, TypeRef } from '../../api/federation.js';
 import { federatedTypeFor } from './crd-gen.js';
 import { SERVER_OWNED_METADATA } from '../sync/render.js';
 

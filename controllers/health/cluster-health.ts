@@ -17,14 +17,19 @@
  * pass retries against the fresh object.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ACCEPTED_ANNOTATION, HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from '../../agent/protocol.js';
-import type { KubeClient, JsonPatchOp } from '../runtime/client.js';
-import { isNotFound } from '../runtime/errors.js';
-import { Informer } from '../runtime/informer.js';
-import { parseTime, type LeaseSpec } from '../runtime/leader-election.js';
-import { silentLogger, type RuntimeLogger } from '../runtime/log.js';
-import type { KubeObject } from '../../apiserver/types.js';
-import { HUB_NAMESPACE, clusterNamespace, type Condition, type KubeFedCluster } from '../types.js';
+import { ACCEPTED_ANNOTATION, HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from '../../api/protocol.js';
+import type { KubeClient, JsonPatchOp } from '../../client/client.js';
+import { isNotFound } from '../../client/errors.js';
+import { Informer } from '../../client/informer.js';
+import { parseTime, type LeaseSpec } from '../../client/leader-election.js';
+import { silentLogger, type RuntimeLogger } from '../../client/log.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import {
+  HUB_NAMESPACE,
+  clusterNamespace,
+  type Condition,
+  type KubeFedCluster,
+} from '../../api/federation.js';
 
 export interface HeartbeatLease extends KubeObject {
   spec?: LeaseSpec;

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeClient } from '../runtime/client.js';
-import { isNotFound } from '../runtime/errors.js';
-import { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
+import type { KubeClient } from '../../client/client.js';
+import { isNotFound } from '../../client/errors.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
 import { splitKey } from '../sync/paths.js';
 import {
   HUB_NAMESPACE,
@@ -11,7 +11,7 @@ import {
   type KubeFedCluster,
   type ReplicaSchedulingPreference,
   placementFingerprint,
-} from '../types.js';
+} from '../../api/federation.js';
 import {
   REPLICAS_PATH,
   eligibleClusters,

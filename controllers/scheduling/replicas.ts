@@ -2,7 +2,7 @@
  * ReplicaSchedulingPreference: kubefed's replica planner (pkg/controller/util/planner/planner.go),
  * cluster eligibility with failover, and the placement/overrides the schedule is written as. Pure.
  */
-import type { KubeFedCluster, Override, ReplicaSchedulingPreference } from '../types.js';
+import type { KubeFedCluster, Override, ReplicaSchedulingPreference } from '../../api/federation.js';
 
 export type RspSpec = ReplicaSchedulingPreference['spec'];
 export type ClusterPreference = NonNullable<RspSpec['clusters']>[string];

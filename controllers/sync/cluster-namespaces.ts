@@ -1,9 +1,9 @@
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../runtime/client.js';
-import { isAlreadyExists, isNotFound } from '../runtime/errors.js';
-import type { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import { WORK_FINALIZER, clusterNamespace, type KubeFedCluster, type Work } from '../types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import { isAlreadyExists, isNotFound } from '../../client/errors.js';
+import type { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { WORK_FINALIZER, clusterNamespace, type KubeFedCluster, type Work } from '../../api/federation.js';
 
 export const CLUSTER_LABEL = 'edgefed.io/cluster';
 

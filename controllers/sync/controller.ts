@@ -1,7 +1,7 @@
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../runtime/client.js';
-import { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
 import {
   HUB_NAMESPACE,
   type FederatedObject,
@@ -9,7 +9,7 @@ import {
   type KubeFedCluster,
   type Work,
   placementFingerprint,
-} from '../types.js';
+} from '../../api/federation.js';
 import { CLUSTER_LABEL, ClusterNamespaces } from './cluster-namespaces.js';
 import { TypeSyncer, WORK_SOURCE_INDEX, sourceKey, type SyncShared } from './type-syncer.js';
 

@@ -1,4 +1,4 @@
-import type { TypeRef } from '../types.js';
+import type { TypeRef } from '../../api/federation.js';
 
 /** REST paths of a type, as the Kubernetes API lays them out. */
 export function groupVersionPath(group: string | undefined, version: string): string {

@@ -3,7 +3,7 @@
  * (pkg/controller/sync/placement in kubefed v0.10).
  */
 import { labelSelectorFromMeta, matchesLabels } from '../../apiserver/selectors/label-selector.js';
-import type { FederatedObject, KubeFedCluster, Placement } from '../types.js';
+import type { FederatedObject, KubeFedCluster, Placement } from '../../api/federation.js';
 
 /**
  * kubefed's computePlacement:

@@ -9,8 +9,8 @@
  * are the agent's business: it merges them when it applies the manifest.
  */
 import { applyJsonPatch } from '../../apiserver/patch/index.js';
-import type { KubeObject, ObjectMeta } from '../../apiserver/types.js';
-import { MANAGED_LABEL, type FederatedObject, type Override, type TypeRef } from '../types.js';
+import type { KubeObject, ObjectMeta } from '../../api/kubernetes.js';
+import { MANAGED_LABEL, type FederatedObject, type Override, type TypeRef } from '../../api/federation.js';
 
 export const ALLOWED_OVERRIDE_OPS: ReadonlySet<string> = new Set(['add', 'remove', 'replace']);
 

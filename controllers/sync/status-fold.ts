@@ -12,7 +12,7 @@ import {
   type FederatedStatus,
   type KubeFedCluster,
   type Work,
-} from '../types.js';
+} from '../../api/federation.js';
 import { compareStrings } from './placement.js';
 import { jsonEqual } from '../../apiserver/json-equal.js';
 

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../runtime/client.js';
-import { isConflict, isNotFound } from '../runtime/errors.js';
-import { Informer } from '../runtime/informer.js';
-import type { RuntimeLogger } from '../runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../runtime/workqueue.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import { isConflict, isNotFound } from '../../client/errors.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
 import {
   FEDERATED_GROUP,
   HUB_NAMESPACE,
@@ -20,7 +20,7 @@ import {
   type TypeRef,
   type Work,
   type WorkSource,
-} from '../types.js';
+} from '../../api/federation.js';
 import { collectionPath, objectKey, objectPath, splitKey } from './paths.js';
 import { applyNamespaceRule, selectClusters } from './placement.js';
 import { renderForCluster, validateOverrides } from './render.js';

@@ -17,8 +17,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import { Backoff } from '../../controllers/runtime/backoff.js';
-import { silentLogger, type RuntimeLogger } from '../../controllers/runtime/log.js';
+import { Backoff } from '../../client/backoff.js';
+import { silentLogger, type RuntimeLogger } from '../../client/log.js';
 import type { ZoneSet } from '../zone.js';
 import { signRequest, verifyResponse, type TsigKey } from './tsig.js';
 import {

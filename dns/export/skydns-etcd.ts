@@ -6,8 +6,8 @@
  * repair drift, and again with backoff after a failure.
  */
 import { Etcd3 } from 'etcd3';
-import { Backoff } from '../../controllers/runtime/backoff.js';
-import { silentLogger, type RuntimeLogger } from '../../controllers/runtime/log.js';
+import { Backoff } from '../../client/backoff.js';
+import { silentLogger, type RuntimeLogger } from '../../client/log.js';
 import type { ZoneSet } from '../zone.js';
 import { planSkydns, skydnsDesired, skydnsRange } from './skydns.js';
 

@@ -25,10 +25,10 @@ import {
 import { errors } from '../../apiserver/errors.js';
 import { parseApiPath } from '../../apiserver/handlers/request-info.js';
 import type { UserInfo } from '../../apiserver/rest/context.js';
-import { HEARTBEAT_LEASE } from '../../agent/protocol.js';
-import { forwardableHeaders } from '../../agent/tunnel/mux.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { openRequest } from '../../controllers/runtime/transport.js';
+import { HEARTBEAT_LEASE } from '../../api/protocol.js';
+import { forwardableHeaders } from '../../tunnel/mux.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { openRequest } from '../../client/transport.js';
 import { agentCluster } from '../join/agent-authorizer.js';
 
 /** Request headers passed to the host; everything else (credentials, impersonation) stays here. */

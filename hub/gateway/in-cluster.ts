@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { KubeClient } from '../../controllers/runtime/client.js';
+import { KubeClient } from '../../client/client.js';
 import { readManifests } from '../crd-loader.js';
 import { packageRoot } from '../package-root.js';
 import { startGateway, type RunningGateway } from './gateway.js';

@@ -4,9 +4,9 @@
  * `edgefed token create --print-join-command` with the host kubeconfig prints the gateway's URL
  * and CA hash rather than the host API's.
  */
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { isAlreadyExists } from '../../controllers/runtime/errors.js';
-import { HUB_NAMESPACE } from '../../controllers/types.js';
+import type { KubeClient } from '../../client/client.js';
+import { isAlreadyExists } from '../../client/errors.js';
+import { HUB_NAMESPACE } from '../../api/federation.js';
 
 export const GATEWAY_INFO_CONFIGMAP = 'edgefed-gateway';
 const CONFIGMAPS = `/api/v1/namespaces/${HUB_NAMESPACE}/configmaps`;

@@ -13,10 +13,10 @@
  *   the CRDs itself and grants no CRD rights) skips the CRD step with a warning.
  */
 import type { Logger } from 'pino';
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { ApiError, isAlreadyExists } from '../../controllers/runtime/errors.js';
-import { HUB_NAMESPACE } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import { ApiError, isAlreadyExists } from '../../client/errors.js';
+import { HUB_NAMESPACE } from '../../api/federation.js';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const DEFAULTS_MARKER = 'edgefed-defaults';

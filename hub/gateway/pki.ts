@@ -16,11 +16,11 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { ApiError, isAlreadyExists } from '../../controllers/runtime/errors.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { HUB_NAMESPACE } from '../../controllers/types.js';
-import { ensurePki, type KeyPair, type Pki } from '../pki.js';
+import type { KubeClient } from '../../client/client.js';
+import { ApiError, isAlreadyExists } from '../../client/errors.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { HUB_NAMESPACE } from '../../api/federation.js';
+import { ensurePki, type KeyPair, type Pki } from '../../pki/pki.js';
 
 export const GATEWAY_PKI_SECRET = 'edgefed-gateway-pki';
 const SECRETS = `/api/v1/namespaces/${HUB_NAMESPACE}/secrets`;

@@ -3,10 +3,10 @@
  * check. Fails closed: until the first list arrives every cluster is unknown (agents retry).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Informer } from '../../controllers/runtime/informer.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { HUB_NAMESPACE, type KubeFedCluster } from '../../controllers/types.js';
-import { AGENT_KEY_ANNOTATION } from '../../agent/protocol.js';
+import { Informer } from '../../client/informer.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { HUB_NAMESPACE, type KubeFedCluster } from '../../api/federation.js';
+import { AGENT_KEY_ANNOTATION } from '../../api/protocol.js';
 
 export const KUBEFEDCLUSTERS_PATH = `/apis/core.kubefed.io/v1beta1/namespaces/${HUB_NAMESPACE}/kubefedclusters`;
 

@@ -27,18 +27,18 @@ import {
   type RegisterRequest,
   type RegisterResponse,
   type RenewRequest,
-} from '../../agent/protocol.js';
+} from '../../api/protocol.js';
 import { ApiError, errors, fieldInvalid } from '../../apiserver/errors.js';
 import type { ApiApp } from '../../apiserver/server/api-server.js';
-import type { StatusCause } from '../../apiserver/types.js';
+import type { StatusCause } from '../../api/kubernetes.js';
 import { isDNS1123Label } from '../../apiserver/validation/rules.js';
 import { validateLabels } from '../../apiserver/validation/object-meta.js';
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { isAlreadyExists, isNotFound } from '../../controllers/runtime/errors.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
+import type { KubeClient } from '../../client/client.js';
+import { isAlreadyExists, isNotFound } from '../../client/errors.js';
+import type { RuntimeLogger } from '../../client/log.js';
 import { CLUSTER_LABEL } from '../../controllers/sync/cluster-namespaces.js';
-import { HUB_NAMESPACE, clusterNamespace, type KubeFedCluster } from '../../controllers/types.js';
-import { issue, type KeyPair } from '../pki.js';
+import { HUB_NAMESPACE, clusterNamespace, type KubeFedCluster } from '../../api/federation.js';
+import { issue, type KeyPair } from '../../pki/pki.js';
 import { validateToken } from './tokens.js';
 import { KUBEFEDCLUSTERS_PATH } from './known-clusters.js';
 

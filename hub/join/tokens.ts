@@ -6,10 +6,10 @@
  * The secret half is never logged or listed; only the id is.
  */
 import { randomInt, timingSafeEqual } from 'node:crypto';
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeClient } from '../../controllers/runtime/client.js';
-import { isAlreadyExists, isNotFound } from '../../controllers/runtime/errors.js';
-import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_TYPE, TOKEN_PATTERN } from '../../agent/protocol.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
+import { isAlreadyExists, isNotFound } from '../../client/errors.js';
+import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_TYPE, TOKEN_PATTERN } from '../../api/protocol.js';
 
 const SECRETS_PATH = `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets`;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';

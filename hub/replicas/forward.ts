@@ -20,8 +20,8 @@ import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type ApiError } from '../../apiserver/errors.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { forwardableHeaders } from '../../agent/tunnel/mux.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { forwardableHeaders } from '../../tunnel/mux.js';
 import { RESPONSE_HEAD_TIMEOUT_MS, type ProxyFallback } from '../tunnel/proxy.js';
 import type { ReplicaOwner, ReplicaRegistry } from './registry.js';
 

@@ -16,11 +16,11 @@
  * the controller leader election does: hosts' clocks must agree to well within the duration.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, resourcePath } from '../../controllers/runtime/client.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../controllers/runtime/errors.js';
-import { microTime, parseTime, type Lease } from '../../controllers/runtime/leader-election.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { HUB_NAMESPACE, clusterNamespace } from '../../controllers/types.js';
+import { KubeClient, resourcePath } from '../../client/client.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import { microTime, parseTime, type Lease } from '../../client/leader-election.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { HUB_NAMESPACE, clusterNamespace } from '../../api/federation.js';
 
 export const REPLICA_LEASE_PREFIX = 'edgefed-hub-';
 export const TUNNEL_LEASE = 'edgefed-tunnel';

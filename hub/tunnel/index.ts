@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ApiApp } from '../../apiserver/server/api-server.js';
-import { PROXY_PREFIX } from '../../agent/protocol.js';
+import { PROXY_PREFIX } from '../../api/protocol.js';
 import { proxyHandler, type ProxyFallback } from './proxy.js';
 import { SessionTable, type SessionDeps } from './sessions.js';
 

@@ -10,9 +10,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MASTERS_GROUP } from '../../apiserver/auth/authz.js';
 import { ApiError, errors } from '../../apiserver/errors.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { PROXY_PREFIX } from '../../agent/protocol.js';
-import { forwardableHeaders, type MuxStream, type ResponseHead } from '../../agent/tunnel/mux.js';
+import type { RuntimeLogger } from '../../client/log.js';
+import { PROXY_PREFIX } from '../../api/protocol.js';
+import { forwardableHeaders, type MuxStream, type ResponseHead } from '../../tunnel/mux.js';
 import type { SessionTable } from './sessions.js';
 
 /** No response head from the member within this: 504 (a watch sends its head at once). */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeFedCluster } from '../../controllers/types.js';
+import type { KubeFedCluster } from '../../api/federation.js';
 import { ROOT, request, waitFor, type HubProcess } from './hub.js';
 
 const BIN = join(ROOT, 'bin', 'edgefed');

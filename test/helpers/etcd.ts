@@ -5,7 +5,7 @@ import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePki } from '../../hub/pki.js';
+import { ensurePki } from '../../pki/pki.js';
 
 export interface EtcdCluster {
   /** Client URLs (http(s)://127.0.0.1:port), one per member, in member order. */

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../../apiserver/types.js';
-import type { FederatedObject, KubeFedCluster, Work } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { FederatedObject, KubeFedCluster, Work } from '../../api/federation.js';
 import { request, waitFor, type HubProcess } from './hub.js';
 
 const KFC = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';

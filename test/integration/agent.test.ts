@@ -8,8 +8,8 @@
  * to set. Replace `joinWithAdminCredentials` with a real `edgefed agent join` once registration is in.
  */
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../apiserver/types.js';
-import type { FederatedObject, KubeFedCluster, Work } from '../../controllers/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { FederatedObject, KubeFedCluster, Work } from '../../api/federation.js';
 import { writeAgentState } from '../../agent/data-dir.js';
 import { spawnAgent, type AgentProcess } from '../helpers/agents.js';
 import {

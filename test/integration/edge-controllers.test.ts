@@ -3,9 +3,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startSiteControllers, type SiteControllers } from '../../agent/edge/controllers/index.js';
 import type { Deployment, Job, Pod, ReplicaSet, Service } from '../../agent/edge/controllers/types.js';
-import type { KubeObject } from '../../apiserver/types.js';
-import { KubeClient } from '../../controllers/runtime/client.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { KubeClient } from '../../client/client.js';
+import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { cleanup, kubectlSpawn, tempDir, toYaml, waitFor } from '../helpers/hub.js';
 
 const NODE = 'edge-node-1';
@@ -50,7 +50,7 @@ function job(name: string, spec: object): object {
 describe('edge site controllers against a bare API server (real kubectl)', function () {
   this.timeout(120_000);
   let dir: string;
-  let site: RunningHub;
+  let site: RunningApiServer;
   let controllers: SiteControllers;
   let client: KubeClient;
   let kubeconfig: string;
@@ -166,12 +166,11 @@ describe('edge site controllers against a bare API server (real kubectl)', funct
 
   before(async () => {
     dir = tempDir('edgefed-site-');
-    site = await startHub({
+    site = await startApiServer({
       dataDir: dir,
       port: 0,
       bind: '127.0.0.1',
       logger: pino({ level: 'silent' }),
-      bare: true,
     });
     kubeconfig = site.kubeconfigPath;
     const kc = new KubeConfig();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { FederatedObject } from '../../controllers/types.js';
+import type { FederatedObject } from '../../api/federation.js';
 import {
   clusterKubeconfig,
   createJoinToken,

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { KubeClient } from '../../controllers/runtime/client.js';
+import { KubeClient } from '../../client/client.js';
 import { DockerEngine } from '../../agent/edge/engine/docker.js';
 import { LABELS, type ObservedContainer } from '../../agent/edge/engine/engine.js';
 import { NodeRuntime } from '../../agent/edge/node/node-runtime.js';
 import type { ContainerStatus, Pod } from '../../agent/edge/node/types.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { cleanup, tempDir, waitFor } from '../helpers/hub.js';
 import {
   engineApi,
@@ -64,7 +64,7 @@ async function text(r: Readable): Promise<string> {
 describe('edge node runtime with podman', function () {
   this.timeout(120_000);
   let dir: string;
-  let hub: RunningHub;
+  let hub: RunningApiServer;
   let client: KubeClient;
   let podman: PodmanService;
   let engine: DockerEngine;
@@ -80,12 +80,11 @@ describe('edge node runtime with podman', function () {
     podman = await startPodman();
     image = podman.image;
     engine = new DockerEngine(podman.endpoint);
-    hub = await startHub({
+    hub = await startApiServer({
       dataDir: join(dir, 'api'),
       port: 0,
       bind: '127.0.0.1',
       logger: pino({ level: 'silent' }),
-      bare: true,
     });
     const kc = new KubeConfig();
     kc.loadFromFile(hub.kubeconfigPath);

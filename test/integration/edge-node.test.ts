@@ -11,13 +11,13 @@ import type { Readable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { ApiError } from '../../apiserver/errors.js';
-import { KubeClient } from '../../controllers/runtime/client.js';
-import { Informer } from '../../controllers/runtime/informer.js';
+import { KubeClient } from '../../client/client.js';
+import { Informer } from '../../client/informer.js';
 import { LABELS, type ObservedContainer } from '../../agent/edge/engine/engine.js';
 import { SimulatedEngine } from '../../agent/edge/engine/simulated.js';
 import { NodeRuntime, type NodeRuntimeOptions } from '../../agent/edge/node/node-runtime.js';
 import type { Pod } from '../../agent/edge/node/types.js';
-import { startHub, type RunningHub } from '../../hub/hub.js';
+import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { cleanup, tempDir, toYaml, waitFor } from '../helpers/hub.js';
 
 const NODE = 'edge1';
@@ -63,7 +63,7 @@ async function text(r: Readable): Promise<string> {
 describe('edge node runtime (simulated engine, real API server, kubectl)', function () {
   this.timeout(60_000);
   let dir: string;
-  let hub: RunningHub;
+  let hub: RunningApiServer;
   let kubeconfig: string;
   let kc: KubeConfig;
   let client: KubeClient;
@@ -122,12 +122,11 @@ describe('edge node runtime (simulated engine, real API server, kubectl)', funct
 
   before(async () => {
     dir = tempDir('edge-node-');
-    hub = await startHub({
+    hub = await startApiServer({
       dataDir: join(dir, 'api'),
       port: 0,
       bind: '127.0.0.1',
       logger: pino({ level: 'silent' }),
-      bare: true,
     });
     kubeconfig = hub.kubeconfigPath;
     kc = new KubeConfig();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
 import { EtcdStore } from '../../apiserver/storage/etcd-store.js';
 import { StoreError, type StoreEvent } from '../../apiserver/storage/store.js';
-import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeObject } from '../../api/kubernetes.js';
 import { ETCD_MISSING, startEtcd, type EtcdCluster } from '../helpers/etcd.js';
 import { describeStoreConformance } from '../unit/storage/store-conformance.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { FederatedObject } from '../../controllers/types.js';
+import type { FederatedObject } from '../../api/federation.js';
 import {
   cleanup,
   kubectl,

@@ -33,7 +33,7 @@ import {
   type HubProcess,
 } from '../helpers/hub.js';
 import { startEtcd } from '../helpers/etcd.js';
-import { createCA } from '../../hub/pki.js';
+import { createCA } from '../../pki/pki.js';
 
 const HUB_CHART = join(ROOT, 'helm', 'edgefed-hub');
 const AGENT_CHART = join(ROOT, 'helm', 'edgefed-agent');

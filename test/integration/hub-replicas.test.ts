@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import type { Work } from '../../controllers/types.js';
+import type { Work } from '../../api/federation.js';
 import {
   agentCredentials,
   clusterKubeconfig,

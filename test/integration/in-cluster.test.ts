@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import type { FederatedObject, Work } from '../../controllers/types.js';
-import { caCertHash } from '../../hub/pki.js';
+import type { FederatedObject, Work } from '../../api/federation.js';
+import { caCertHash } from '../../pki/pki.js';
 import {
   agentCredentials,
   clusterKubeconfig,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { FederatedObject } from '../../controllers/types.js';
+import type { FederatedObject } from '../../api/federation.js';
 import {
   agentCredentials,
   agentJoinArgs,

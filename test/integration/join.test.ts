@@ -22,10 +22,10 @@ import {
   RENEW_PATH,
   type RegisterRequest,
   type RegisterResponse,
-} from '../../agent/protocol.js';
-import type { KubeObject } from '../../apiserver/types.js';
-import type { KubeFedCluster } from '../../controllers/types.js';
-import { caCertHash } from '../../hub/pki.js';
+} from '../../api/protocol.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeFedCluster } from '../../api/federation.js';
+import { caCertHash } from '../../pki/pki.js';
 import {
   ROOT,
   cleanup,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../apiserver/types.js';
-import { KubeClient } from '../../controllers/runtime/client.js';
-import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../controllers/runtime/errors.js';
-import { Informer, objectKey } from '../../controllers/runtime/informer.js';
-import { LeaderElector, type Lease } from '../../controllers/runtime/leader-election.js';
+import type { KubeObject } from '../../api/kubernetes.js';
+import { KubeClient } from '../../client/client.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
+import { Informer, objectKey } from '../../client/informer.js';
+import { LeaderElector, type Lease } from '../../client/leader-election.js';
 import { cleanup, startHub, tempDir, waitFor, type HubProcess } from '../helpers/hub.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocket } from 'ws';
-import { AGENT_CN_PREFIX, AGENT_GROUP, TUNNEL_PATH } from '../../agent/protocol.js';
-import { issue } from '../../hub/pki.js';
+import { AGENT_CN_PREFIX, AGENT_GROUP, TUNNEL_PATH } from '../../api/protocol.js';
+import { issue } from '../../pki/pki.js';
 import { clusterKubeconfig } from '../helpers/agents.js';
 import { addCluster } from '../helpers/federation.js';
 import {

@@ -2,7 +2,7 @@
  * kube's ControllerRefManager decision (pure): which candidates a controller owns, which orphans
  * it adopts, which of its own it releases because they no longer match its selector.
  */
-import type { KubeObject, OwnerReference } from '../../../apiserver/types.js';
+import type { KubeObject, OwnerReference } from '../../../api/kubernetes.js';
 import { controllerOf } from './meta.js';
 
 export interface Claim<T> {

@@ -5,8 +5,8 @@
  * to it. The node runtime (agent/edge/node) runs them and reports their status.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '../../../controllers/runtime/client.js';
-import { silentLogger, type RuntimeLogger } from '../../../controllers/runtime/log.js';
+import { KubeClient } from '../../../client/client.js';
+import { silentLogger, type RuntimeLogger } from '../../../client/log.js';
 import { DeploymentController } from './deployment/controller.js';
 import { GarbageCollector } from './gc/controller.js';
 import { DEFAULT_JOB_BACKOFF_BASE_MS, DEFAULT_JOB_BACKOFF_MAX_MS } from './job/backoff.js';

@@ -1,6 +1,6 @@
 /** A work queue and its workers: the part every site controller has in common. */
-import type { RuntimeLogger } from '../../../controllers/runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../../../controllers/runtime/workqueue.js';
+import type { RuntimeLogger } from '../../../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../../../client/workqueue.js';
 
 export class ControllerLoop {
   readonly queue = new WorkQueue();

@@ -1,5 +1,5 @@
 /** Object-metadata helpers shared by the site controllers (pure). */
-import type { KubeObject, OwnerReference } from '../../../apiserver/types.js';
+import type { KubeObject, OwnerReference } from '../../../api/kubernetes.js';
 
 /** metav1.Time as Kubernetes serialises it: RFC 3339 with whole seconds. */
 export function rfc3339(d: Date): string {

@@ -1,5 +1,5 @@
 /** API paths of the objects the site controllers write. */
-import { resourcePath } from '../../../controllers/runtime/client.js';
+import { resourcePath } from '../../../client/client.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const SERVICES = { group: '', version: 'v1', resource: 'services' };

@@ -1,6 +1,6 @@
 /** Pods made from a template (kube's GetPodFromTemplate) and their names (pure but for the random suffix). */
 import { randomInt } from 'node:crypto';
-import type { OwnerReference } from '../../../apiserver/types.js';
+import type { OwnerReference } from '../../../api/kubernetes.js';
 import { clone } from './meta.js';
 import { SAFE_ALPHABET } from './pod-template-hash.js';
 import type { Pod, PodTemplateSpec } from './types.js';

@@ -3,10 +3,10 @@
  * decoded once for all controllers), their indices, the client, the node.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../../apiserver/types.js';
-import type { KubeClient } from '../../../controllers/runtime/client.js';
-import { Informer } from '../../../controllers/runtime/informer.js';
-import type { RuntimeLogger } from '../../../controllers/runtime/log.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
+import type { KubeClient } from '../../../client/client.js';
+import { Informer } from '../../../client/informer.js';
+import type { RuntimeLogger } from '../../../client/log.js';
 import { controllerOf } from './meta.js';
 import type { Deployment, Job, Pod, ReplicaSet, Service } from './types.js';
 

@@ -4,7 +4,7 @@
  * defaults themselves (see defaults.ts).
  */
 import type { MetaLabelSelector } from '../../../apiserver/selectors/label-selector.js';
-import type { KubeObject, ObjectMeta } from '../../../apiserver/types.js';
+import type { KubeObject, ObjectMeta } from '../../../api/kubernetes.js';
 
 export type IntOrString = number | string;
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

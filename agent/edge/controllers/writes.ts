@@ -1,5 +1,5 @@
 /** Helpers for the controllers' writes. */
-import { isConflict, isNotFound } from '../../../controllers/runtime/errors.js';
+import { isConflict, isNotFound } from '../../../client/errors.js';
 
 /**
  * Runs a write whose loss to a newer object is expected: 409 Conflict (our cache was stale) or

@@ -4,7 +4,7 @@
  * `lastState` and `logs --previous` show.
  */
 import { LABELS, type ObservedContainer } from '../engine/engine.js';
-import { parseTime } from '../../../controllers/runtime/leader-election.js';
+import { parseTime } from '../../../client/leader-election.js';
 import { attemptOf } from './container-spec.js';
 
 /** Newest attempt first. */

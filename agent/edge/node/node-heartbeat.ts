@@ -3,11 +3,11 @@
  * every interval (the cheap heartbeat), the Node's status is written when it says something new or
  * every few minutes. Level-triggered: a Node or Lease deleted by hand is simply created again.
  */
-import type { KubeClient } from '../../../controllers/runtime/client.js';
-import { isNotFound } from '../../../controllers/runtime/errors.js';
-import { microTime } from '../../../controllers/runtime/leader-election.js';
-import type { RuntimeLogger } from '../../../controllers/runtime/log.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeClient } from '../../../client/client.js';
+import { isNotFound } from '../../../client/errors.js';
+import { microTime } from '../../../client/leader-election.js';
+import type { RuntimeLogger } from '../../../client/log.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { gatherNodeFacts } from './node-facts.js';
 import {

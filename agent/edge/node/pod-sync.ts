@@ -5,10 +5,10 @@
  * work queue; long waits (stopping a container with a grace period) run in the background and wake
  * the pod again when done, so one slow stop does not hold a worker.
  */
-import { KubeClient } from '../../../controllers/runtime/client.js';
-import { isConflict, isNotFound } from '../../../controllers/runtime/errors.js';
-import type { RuntimeLogger } from '../../../controllers/runtime/log.js';
-import type { ReconcileResult } from '../../../controllers/runtime/workqueue.js';
+import { KubeClient } from '../../../client/client.js';
+import { isConflict, isNotFound } from '../../../client/errors.js';
+import type { RuntimeLogger } from '../../../client/log.js';
+import type { ReconcileResult } from '../../../client/workqueue.js';
 import { EngineError, LABELS, type ContainerEngine, type ObservedContainer } from '../engine/engine.js';
 import { backoffNext, backoffRemaining, type BackoffConfig } from './backoff.js';
 import { containerSpecFor } from './container-spec.js';

@@ -2,7 +2,7 @@
  * The parts of core/v1 Pod, Node, ConfigMap and Secret the node runtime reads and writes. Objects
  * travel as plain JSON: every field is optional, as it is on the wire.
  */
-import type { ObjectMeta } from '../../../apiserver/types.js';
+import type { ObjectMeta } from '../../../api/kubernetes.js';
 
 export interface ObjectFieldSelector {
   fieldPath: string;

@@ -1,5 +1,5 @@
 import type { IKeyValue } from 'etcd3';
-import type { KubeObject } from '../../types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 import type { StoreEvent, StoreEventType, StoredObject } from '../store.js';
 
 /**

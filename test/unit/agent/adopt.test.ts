@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decideExisting } from '../../../agent/apply/adopt.js';
-import type { ObjectMeta } from '../../../apiserver/types.js';
+import type { ObjectMeta } from '../../../api/kubernetes.js';
 
 const obj = (metadata: ObjectMeta) => ({
   apiVersion: 'v1',

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkCache } from '../../../agent/cache.js';
-import type { Work } from '../../../controllers/types.js';
+import type { Work } from '../../../api/federation.js';
 
 const work = (name: string, rv: string): Work => ({
   apiVersion: 'edgefed.io/v1alpha1',

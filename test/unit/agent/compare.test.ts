@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { coveredBy, manifestHash, needsUpdate } from '../../../agent/apply/compare.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 
 describe('agent: when the member needs a write', () => {
   const cases: [string, unknown, unknown, boolean][] = [

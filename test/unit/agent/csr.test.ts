@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as x509 from '@peculiar/x509';
 import { checkIssuedCertificate, generateKeyAndCsr } from '../../../agent/csr.js';
 import { extractCaPem, verifyCaHash } from '../../../agent/join/join.js';
-import { caCertHash, createCA, issue } from '../../../hub/pki.js';
+import { caCertHash, createCA, issue } from '../../../pki/pki.js';
 
 describe('agent: keys, CSR and CA pinning', function () {
   this.timeout(20_000);

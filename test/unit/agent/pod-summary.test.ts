@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { MAX_PROBLEMS, podsOfWorkload, summarizePods, type Pod } from '../../../agent/pods/summary.js';
+import { MAX_PROBLEMS } from '../../../api/pod-summary.js';
+import { podsOfWorkload, summarizePods, type Pod } from '../../../agent/pods/summary.js';
 
 function pod(
   name: string,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 import { desiredObject } from '../../../agent/apply/retain.js';
 
 const deploy = (extra: Record<string, unknown> = {}): KubeObject => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildWorkStatus, jsonEqual, type StatusInput } from '../../../agent/status.js';
-import type { WorkStatus } from '../../../controllers/types.js';
+import type { WorkStatus } from '../../../api/federation.js';
 
 const T0 = '2024-01-01T00:00:00Z';
 const T1 = '2024-01-01T00:05:00Z';

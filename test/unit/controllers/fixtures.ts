@@ -1,5 +1,5 @@
 /** Shared fixtures for the controller unit tests. */
-import type { Condition, KubeFedCluster } from '../../../controllers/types.js';
+import type { Condition, KubeFedCluster } from '../../../api/federation.js';
 
 /** Freezes a JSON value all the way down, so any mutation by the code under test throws. */
 export function deepFreeze<T>(value: T): T {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../apiserver/errors.js';
 import { applyNamespaceRule, selectClusters } from '../../../controllers/sync/placement.js';
-import type { FederatedObject, Placement } from '../../../controllers/types.js';
+import type { FederatedObject, Placement } from '../../../api/federation.js';
 import { cluster, deepFreeze } from './fixtures.js';
 
 const clusters = deepFreeze([

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { renderForCluster, validateOverrides } from '../../../controllers/sync/render.js';
-import type { ClusterOverride, FederatedObject, Override, TypeRef } from '../../../controllers/types.js';
+import type { ClusterOverride, FederatedObject, Override, TypeRef } from '../../../api/federation.js';
 import { deepFreeze } from './fixtures.js';
 
 const deployments: TypeRef = deepFreeze({

@@ -8,7 +8,7 @@ import {
   toOverrides,
   type RspSpec,
 } from '../../../controllers/scheduling/replicas.js';
-import type { Override } from '../../../controllers/types.js';
+import type { Override } from '../../../api/federation.js';
 import { cluster, deepFreeze } from './fixtures.js';
 
 type Prefs = NonNullable<RspSpec['clusters']>;

@@ -6,7 +6,7 @@ import type {
   KubeFedCluster,
   Work,
   WorkStatus,
-} from '../../../controllers/types.js';
+} from '../../../api/federation.js';
 import { cluster, deepFreeze } from './fixtures.js';
 
 const T0 = '2024-01-01T00:00:00Z';

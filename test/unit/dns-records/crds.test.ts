@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { validateAgainstSchema } from '../../../apiserver/schema/validate.js';
-import type { JSONSchemaProps, KubeObject } from '../../../apiserver/types.js';
+import type { JSONSchemaProps, KubeObject } from '../../../api/kubernetes.js';
 import { desiredDnsEndpoint } from '../../../controllers/dns/dnsendpoint.js';
 import { buildServiceEndpoints } from '../../../controllers/dns/endpoints.js';
 import { ROOT } from '../../helpers/hub.js';

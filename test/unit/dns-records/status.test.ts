@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { dnsSourceOf } from '../../../controllers/dns/inputs.js';
 import { dnsStatusFor, loadBalancerOf } from '../../../controllers/dns/status.js';
-import type { KubeFedCluster, Work } from '../../../controllers/types.js';
+import type { KubeFedCluster, Work } from '../../../api/federation.js';
 import { cluster, deepFreeze } from '../controllers/fixtures.js';
 
 function work(clusterName: string, ingress?: unknown[], opts: { deleting?: boolean } = {}): Work {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { clusterTopology, dnsFingerprint } from '../../../controllers/dns/topology.js';
-import type { KubeFedCluster } from '../../../controllers/types.js';
+import type { KubeFedCluster } from '../../../api/federation.js';
 import { cluster } from '../controllers/fixtures.js';
 
 function withStatus(c: KubeFedCluster, region?: string, zones?: string[]): KubeFedCluster {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isGarbage } from '../../../agent/edge/controllers/gc/garbage.js';
-import type { OwnerReference } from '../../../apiserver/types.js';
+import type { OwnerReference } from '../../../api/kubernetes.js';
 
 const ref = (
   kind: string,

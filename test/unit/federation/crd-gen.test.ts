@@ -5,7 +5,7 @@ import {
   validateCustomResourceDefinition,
 } from '../../../apiserver/schema/crd.js';
 import { validateAgainstSchema } from '../../../apiserver/schema/validate.js';
-import type { JSONSchemaProps, KubeObject } from '../../../apiserver/types.js';
+import type { JSONSchemaProps, KubeObject } from '../../../api/kubernetes.js';
 import {
   DEFAULT_FEDERATED_TYPES,
   federatedCrdFor,
@@ -13,7 +13,7 @@ import {
   typeConfigName,
 } from '../../../controllers/federation/crd-gen.js';
 import { federatedObjectFrom, templateFrom } from '../../../controllers/federation/federate.js';
-import type { TypeRef } from '../../../controllers/types.js';
+import type { TypeRef } from '../../../api/federation.js';
 
 const DEPLOY: TypeRef = {
   group: 'apps',

@@ -8,7 +8,7 @@ import {
   validateCustomResourceDefinition,
 } from '../../../apiserver/schema/crd.js';
 import { validateAgainstSchema } from '../../../apiserver/schema/validate.js';
-import type { JSONSchemaProps, KubeObject } from '../../../apiserver/types.js';
+import type { JSONSchemaProps, KubeObject } from '../../../api/kubernetes.js';
 import { generatedCrdFiles } from '../../../cli/commands/generate.js';
 import { ROOT } from '../../helpers/hub.js';
 

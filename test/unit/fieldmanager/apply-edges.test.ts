@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../apiserver/errors.js';
 import { applyServerSide } from '../../../apiserver/fieldmanager/index.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 import { containers, deployment, entries, listType, run } from './helpers.js';
 
 const opts = (manager: string, now = '2024-01-01T00:00:00Z') => ({

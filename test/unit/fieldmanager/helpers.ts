@@ -1,5 +1,5 @@
 import { applyServerSide, trackUpdate, type FieldConflict } from '../../../apiserver/fieldmanager/index.js';
-import type { KubeObject, ListTypeResolver, ManagedFieldsEntry } from '../../../apiserver/types.js';
+import type { KubeObject, ListTypeResolver, ManagedFieldsEntry } from '../../../api/kubernetes.js';
 
 /** The list types a Deployment's schema declares for the fields these tests touch. */
 export const listType: ListTypeResolver = (path) => {

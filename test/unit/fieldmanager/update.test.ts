@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { trackUpdate } from '../../../apiserver/fieldmanager/index.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 import { containers, deployment, entries, listType, owners, run, type Step } from './helpers.js';
 
 const withSpec =

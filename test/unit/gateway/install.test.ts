@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../../apiserver/types.js';
-import type { KubeClient } from '../../../controllers/runtime/client.js';
-import { ApiError } from '../../../controllers/runtime/errors.js';
-import { silentLogger } from '../../../controllers/runtime/log.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
+import type { KubeClient } from '../../../client/client.js';
+import { ApiError } from '../../../client/errors.js';
+import { silentLogger } from '../../../client/log.js';
 import { installFederationApi } from '../../../hub/gateway/install.js';
 
 const crd = (name: string, extra: Record<string, unknown> = {}): KubeObject =>

@@ -5,7 +5,7 @@ import {
   statusPatch,
   type HeartbeatLease,
 } from '../../../controllers/health/cluster-health.js';
-import type { Condition, KubeFedCluster } from '../../../controllers/types.js';
+import type { Condition, KubeFedCluster } from '../../../api/federation.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -3,9 +3,9 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePki } from '../../../hub/pki.js';
+import { ensurePki } from '../../../pki/pki.js';
 import { leaseLive, sanitizeReplicaId } from '../../../hub/replicas/registry.js';
-import { microTime } from '../../../controllers/runtime/leader-election.js';
+import { microTime } from '../../../client/leader-election.js';
 
 describe('hub PKI shared by replicas (--pki-dir)', function () {
   this.timeout(20_000);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_TYPE, TOKEN_PATTERN } from '../../../agent/protocol.js';
+import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_TYPE, TOKEN_PATTERN } from '../../../api/protocol.js';
 import {
   TOKEN_LABELS_KEY,
   checkTokenSecret,

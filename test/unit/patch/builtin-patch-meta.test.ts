@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ListType } from '../../../apiserver/types.js';
+import type { ListType } from '../../../api/kubernetes.js';
 import { builtinListType, builtinPatchMeta, type PatchMeta } from '../../../apiserver/patch/index.js';
 
 const podSpecAt: Record<string, string[]> = {

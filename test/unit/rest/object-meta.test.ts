@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { jsonEqual, sameObject, specChanged } from '../../../apiserver/rest/object-meta.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 
 describe('object-meta: equality as stored (JSON)', () => {
   const cases: [string, unknown, unknown, boolean][] = [

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { Backoff } from '../../../controllers/runtime/backoff.js';
-import { resourcePath } from '../../../controllers/runtime/client.js';
-import {
-  ApiError,
-  isAlreadyExists,
-  isConflict,
-  isExpired,
-  isNotFound,
-} from '../../../controllers/runtime/errors.js';
-import { objectKey } from '../../../controllers/runtime/informer.js';
-import { microTime, parseTime } from '../../../controllers/runtime/leader-election.js';
+import { Backoff } from '../../../client/backoff.js';
+import { resourcePath } from '../../../client/client.js';
+import { ApiError, isAlreadyExists, isConflict, isExpired, isNotFound } from '../../../client/errors.js';
+import { objectKey } from '../../../client/informer.js';
+import { microTime, parseTime } from '../../../client/leader-election.js';
 
 describe('runtime helpers', () => {
   it('Backoff: full jitter under a doubling ceiling from 200 ms capped at 30 s', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { runWorkers, WorkQueue } from '../../../controllers/runtime/workqueue.js';
+import { runWorkers, WorkQueue } from '../../../client/workqueue.js';
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

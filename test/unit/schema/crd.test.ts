@@ -5,7 +5,7 @@ import {
   resourceInfoFromCRD,
   validateCustomResourceDefinition,
 } from '../../../apiserver/schema/crd.js';
-import type { JSONSchemaProps, KubeObject } from '../../../apiserver/types.js';
+import type { JSONSchemaProps, KubeObject } from '../../../api/kubernetes.js';
 
 const specSchema: JSONSchemaProps = {
   type: 'object',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { documentHash, openApiV3Document, openApiV3Index } from '../../../apiserver/schema/openapi.js';
 import type { ResourceInfo, ResourceVersion } from '../../../apiserver/registry/resource-info.js';
-import type { JSONSchemaProps } from '../../../apiserver/types.js';
+import type { JSONSchemaProps } from '../../../api/kubernetes.js';
 
 type Json = Record<string, unknown>;
 const OBJECT_META_REF = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { pruneUnknownFields } from '../../../apiserver/schema/prune.js';
-import type { JSONSchemaProps } from '../../../apiserver/types.js';
+import type { JSONSchemaProps } from '../../../api/kubernetes.js';
 
 const schema: JSONSchemaProps = {
   type: 'object',

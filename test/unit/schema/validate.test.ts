@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { validateAgainstSchema } from '../../../apiserver/schema/validate.js';
-import type { JSONSchemaProps, StatusCause } from '../../../apiserver/types.js';
+import type { JSONSchemaProps, StatusCause } from '../../../api/kubernetes.js';
 
 const schema: JSONSchemaProps = {
   type: 'object',

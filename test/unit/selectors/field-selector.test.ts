@@ -10,7 +10,7 @@ import {
   requiredFieldValue,
   validateFieldSelector,
 } from '../../../apiserver/selectors/field-selector.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 
 function badRequest(fn: () => unknown, message: string): void {
   assert.throws(fn, (e: unknown) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Store, StoreEvent } from '../../../apiserver/storage/store.js';
 import { StoreError } from '../../../apiserver/storage/store.js';
-import type { KubeObject } from '../../../apiserver/types.js';
+import type { KubeObject } from '../../../api/kubernetes.js';
 
 const obj = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',

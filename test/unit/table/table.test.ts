@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ResourceInfo, ResourceVersion } from '../../../apiserver/registry/resource-info.js';
 import { builtinColumns, buildTable } from '../../../apiserver/table/table.js';
-import type { KubeObject, PrinterColumn } from '../../../apiserver/types.js';
+import type { KubeObject, PrinterColumn } from '../../../api/kubernetes.js';
 
 const NOW = Date.parse('2024-06-01T12:00:00Z');
 const created = '2024-06-01T11:00:00Z'; // 60m before NOW

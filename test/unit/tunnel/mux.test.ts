@@ -14,7 +14,7 @@ import {
   type MuxOptions,
   type MuxStream,
   type ResponseHead,
-} from '../../../agent/tunnel/mux.js';
+} from '../../../tunnel/mux.js';
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

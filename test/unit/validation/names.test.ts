@@ -8,7 +8,7 @@ import {
   validateObjectMeta,
   type ObjectMetaRules,
 } from '../../../apiserver/validation/names.js';
-import type { StatusCause } from '../../../apiserver/types.js';
+import type { StatusCause } from '../../../api/kubernetes.js';
 
 const SUBDOMAIN =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";

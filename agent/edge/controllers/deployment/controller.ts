@@ -12,9 +12,9 @@ import {
   matchesLabels,
   type LabelSelector,
 } from '../../../../apiserver/selectors/label-selector.js';
-import { isAlreadyExists } from '../../../../controllers/runtime/errors.js';
-import { objectKey } from '../../../../controllers/runtime/informer.js';
-import type { ReconcileResult } from '../../../../controllers/runtime/workqueue.js';
+import { isAlreadyExists } from '../../../../client/errors.js';
+import { objectKey } from '../../../../client/informer.js';
+import type { ReconcileResult } from '../../../../client/workqueue.js';
 import { adoptPatch, claimObjects, releasePatch } from '../claim.js';
 import { isRecreate } from '../defaults.js';
 import { ControllerLoop } from '../loop.js';

@@ -4,11 +4,11 @@
  * Deployment or a Job removes what it made. The cache proposes; a live GET of each owner confirms
  * before anything is deleted, so a cache that has not seen a new owner yet cannot cost a pod.
  */
-import { resourcePath } from '../../../../controllers/runtime/client.js';
-import type { Informer } from '../../../../controllers/runtime/informer.js';
-import { objectKey } from '../../../../controllers/runtime/informer.js';
-import type { ReconcileResult } from '../../../../controllers/runtime/workqueue.js';
-import type { KubeObject, OwnerReference } from '../../../../apiserver/types.js';
+import { resourcePath } from '../../../../client/client.js';
+import type { Informer } from '../../../../client/informer.js';
+import { objectKey } from '../../../../client/informer.js';
+import type { ReconcileResult } from '../../../../client/workqueue.js';
+import type { KubeObject, OwnerReference } from '../../../../api/kubernetes.js';
 import { ControllerLoop } from '../loop.js';
 import { podsPath, replicaSetsPath } from '../paths.js';
 import { INDEX, type SiteContext } from '../site.js';

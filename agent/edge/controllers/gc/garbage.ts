@@ -4,7 +4,7 @@
  * owners exists any more (same uid: a namesake created since does not count). An owner of a kind
  * the collector does not follow keeps the object alive: unknown is not gone.
  */
-import type { OwnerReference } from '../../../../apiserver/types.js';
+import type { OwnerReference } from '../../../../api/kubernetes.js';
 
 /** Owner kinds the collector follows, by `apiVersion/kind`, with their resource. */
 export const FOLLOWED_OWNERS: Readonly<Record<string, { group: string; version: string; resource: string }>> =

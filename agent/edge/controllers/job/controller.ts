@@ -5,8 +5,8 @@
  * (which records finished pods), then the removal of those pods' tracking finalizers.
  */
 import { jsonEqual } from '../../../../apiserver/json-equal.js';
-import { objectKey } from '../../../../controllers/runtime/informer.js';
-import type { ReconcileResult } from '../../../../controllers/runtime/workqueue.js';
+import { objectKey } from '../../../../client/informer.js';
+import type { ReconcileResult } from '../../../../client/workqueue.js';
 import { PodExpectations } from '../expectations.js';
 import { ControllerLoop } from '../loop.js';
 import { controllerOf, splitKey } from '../meta.js';

@@ -9,8 +9,8 @@ import {
   matchesLabels,
   type LabelSelector,
 } from '../../../../apiserver/selectors/label-selector.js';
-import type { ReconcileResult } from '../../../../controllers/runtime/workqueue.js';
-import { objectKey } from '../../../../controllers/runtime/informer.js';
+import type { ReconcileResult } from '../../../../client/workqueue.js';
+import { objectKey } from '../../../../client/informer.js';
 import { adoptPatch, claimObjects, releasePatch } from '../claim.js';
 import { PodExpectations } from '../expectations.js';
 import { ControllerLoop } from '../loop.js';

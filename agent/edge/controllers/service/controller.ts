@@ -1,6 +1,6 @@
 /** The Service controller: every Service's status.loadBalancer points at the site's node (see ingress.ts). */
-import { objectKey } from '../../../../controllers/runtime/informer.js';
-import type { ReconcileResult } from '../../../../controllers/runtime/workqueue.js';
+import { objectKey } from '../../../../client/informer.js';
+import type { ReconcileResult } from '../../../../client/workqueue.js';
 import { ControllerLoop } from '../loop.js';
 import { splitKey } from '../meta.js';
 import { servicePath } from '../paths.js';

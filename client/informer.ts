@@ -17,7 +17,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { IncomingMessage } from 'node:http';
-import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
 import { Backoff, sleep } from './backoff.js';
 import { KubeClient } from './client.js';
 import { ApiError, isExpired, type Status } from './errors.js';

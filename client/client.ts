@@ -6,7 +6,7 @@
  * answer throws an ApiError carrying the HTTP code and Status reason.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../apiserver/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
 import { ApiError, isNotFound, type Status } from './errors.js';
 import { requestText, type Query } from './transport.js';
 

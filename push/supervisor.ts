@@ -23,18 +23,18 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { startAgent, type AgentOptions, type RunningAgent } from '../../agent/agent.js';
-import { isJoined, readAgentConfig, readCredentials, writeAgentState } from '../../agent/data-dir.js';
-import { joinHub } from '../../agent/join/join.js';
-import { KubeClient } from '../../controllers/runtime/client.js';
-import { isNotFound } from '../../controllers/runtime/errors.js';
-import { Informer } from '../../controllers/runtime/informer.js';
-import { LeaderElector } from '../../controllers/runtime/leader-election.js';
-import type { RuntimeLogger } from '../../controllers/runtime/log.js';
-import { WorkQueue, runWorkers, type ReconcileResult } from '../../controllers/runtime/workqueue.js';
-import { HUB_NAMESPACE, type KubeFedCluster } from '../../controllers/types.js';
-import { KUBEFEDCLUSTERS_PATH } from '../join/known-clusters.js';
-import { deleteToken } from '../join/tokens.js';
+import { startAgent, type AgentOptions, type RunningAgent } from '../agent/agent.js';
+import { isJoined, readAgentConfig, readCredentials, writeAgentState } from '../agent/data-dir.js';
+import { joinHub } from '../agent/join/join.js';
+import { KubeClient } from '../client/client.js';
+import { isNotFound } from '../client/errors.js';
+import { Informer } from '../client/informer.js';
+import { LeaderElector } from '../client/leader-election.js';
+import type { RuntimeLogger } from '../client/log.js';
+import { WorkQueue, runWorkers, type ReconcileResult } from '../client/workqueue.js';
+import { HUB_NAMESPACE, type KubeFedCluster } from '../api/federation.js';
+import { KUBEFEDCLUSTERS_PATH } from '../hub/join/known-clusters.js';
+import { deleteToken } from '../hub/join/tokens.js';
 import {
   DATA,
   PUSH_LABEL,

@@ -12,10 +12,10 @@ import { startEdgeAgent, type RunningEdgeAgent } from '../../agent/edge/edge-age
 import type { ContainerEngine } from '../../agent/edge/engine/engine.js';
 import { validateJoinArgs } from '../../agent/join/args.js';
 import { joinHub } from '../../agent/join/join.js';
-import { KubeClient } from '../../controllers/runtime/client.js';
+import { KubeClient } from '../../client/client.js';
 import { DEFAULT_DNS_PORT } from '../../dns/options.js';
-import { startHub, type RunningHub } from '../hub.js';
-import { createToken } from '../join/tokens.js';
+import { startHub, type RunningHub } from '../../hub/hub.js';
+import { createToken } from '../../hub/join/tokens.js';
 
 export interface DemoSite {
   name: string;
@@ -87,7 +87,9 @@ export async function up(opts: UpOptions): Promise<RunningDemo> {
   const say = (line: string) => opts.progress(`[${++step}/${total}] ${line}`);
 
   const t0 = Date.now();
+  const { PushSupervisor } = await import('../../push/supervisor.js');
   const hub = await startHub({
+    pushAgents: (deps) => new PushSupervisor(deps),
     dataDir: join(opts.dataDir, 'hub'),
     port: opts.port,
     bind: '127.0.0.1',

@@ -1,4 +1,4 @@
-/** Shapes shared by every part of the API server. Objects travel as plain JSON. */
+/** Kubernetes object shapes shared by every part of edgefed (API server, client, agent, controllers). Objects travel as plain JSON. */
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: unknown };

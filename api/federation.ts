@@ -1,9 +1,9 @@
-import type { PodSummary } from '../agent/pods/summary.js';
+import type { PodSummary } from './pod-summary.js';
 /**
  * The federation API shapes (kubefed's types.kubefed.io / core.kubefed.io / scheduling.kubefed.io,
  * and edgefed's Work), as the controllers read and write them. Plain JSON, like the API.
  */
-import type { KubeObject } from '../apiserver/types.js';
+import type { KubeObject } from './kubernetes.js';
 
 export const HUB_NAMESPACE = 'kube-federation-system';
 export const FEDERATED_GROUP = 'types.kubefed.io';

@@ -14,13 +14,13 @@
  *                       same agent instead of joining again (the hub binds a cluster name to a key)
  *   annotation edgefed.io/push-status: what the supervisor last did (Joined, Running, or an error)
  *
- * Shared by cli/commands/join.ts and hub/push/supervisor.ts; no I/O here except reading files a
+ * Shared by cli/commands/join.ts and push/supervisor.ts; no I/O here except reading files a
  * kubeconfig references.
  */
 import { KubeConfig, type Cluster, type User } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import type { KubeObject } from '../../apiserver/types.js';
-import { HUB_NAMESPACE } from '../../controllers/types.js';
+import type { KubeObject } from '../api/kubernetes.js';
+import { HUB_NAMESPACE } from '../api/federation.js';
 
 export const PUSH_LABEL = 'edgefed.io/push-cluster';
 export const PUSH_STATUS_ANNOTATION = 'edgefed.io/push-status';
