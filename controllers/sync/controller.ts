@@ -12,6 +12,7 @@ import {
 } from '../../api/federation.js';
 import { CLUSTER_LABEL, ClusterNamespaces } from './cluster-namespaces.js';
 import { TypeSyncer, WORK_SOURCE_INDEX, sourceKey, type SyncShared } from './type-syncer.js';
+import { sourcesOfWorkEvent } from './work-drift.js';
 
 export interface SyncControllerOptions {
   client: KubeClient;
@@ -111,19 +112,23 @@ export class SyncController {
     this.namespaces.on('synced', () => this.kickNamespaces());
     this.namespaces.on('delete', () => this.kickNamespaces());
 
-    // A Work's status or existence changed: only its source object needs a look.
-    const workChanged = (w: Work) => {
-      const src = w.spec?.source;
-      if (!src) return;
+    // A Work's status, spec or existence changed: only its source object needs a look (it puts
+    // back a spec that drifted from its rendering). A Work whose spec no longer names its source
+    // (overwritten, removed) is traced by the source it named before, or else by its name.
+    const workChanged = (w: Work, old?: Work) => {
+      const sources = sourcesOfWorkEvent(w, old);
       for (const s of this.syncers.values()) {
-        if (!s.ownsWork(w)) continue;
-        if (s.isNamespaceType()) s.queue.add(`${src.name}/${src.name}`);
-        else s.queue.add(src.namespace ? `${src.namespace}/${src.name}` : src.name);
+        if (sources.length === 0) s.enqueueByWorkName(String(w.metadata.name));
+        for (const src of sources) {
+          if (!s.ownsSource(src)) continue;
+          if (s.isNamespaceType()) s.queue.add(`${src.name}/${src.name}`);
+          else s.queue.add(src.namespace ? `${src.namespace}/${src.name}` : src.name);
+        }
       }
     };
-    this.works.on('add', workChanged);
+    this.works.on('add', (w) => workChanged(w));
     this.works.on('update', workChanged);
-    this.works.on('delete', workChanged);
+    this.works.on('delete', (w) => workChanged(w));
   }
 
   async start(): Promise<void> {

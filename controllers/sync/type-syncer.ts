@@ -1,7 +1,6 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../api/kubernetes.js';
 import type { KubeClient } from '../../client/client.js';
-import { isConflict, isNotFound } from '../../client/errors.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
 import { Informer } from '../../client/informer.js';
 import type { RuntimeLogger } from '../../client/log.js';
 import { WorkQueue, runWorkers, type ReconcileResult } from '../../client/workqueue.js';
@@ -26,6 +25,7 @@ import { applyNamespaceRule, selectClusters } from './placement.js';
 import { renderForCluster, validateOverrides } from './render.js';
 import { foldClusterStatus, statusEqual } from './status-fold.js';
 import { workName } from './work-name.js';
+import { decideWork, replacement } from './work-drift.js';
 
 /** Shared by every type's loop: clusters, Works, and the FederatedNamespaces for the namespace rule. */
 export interface SyncShared {
@@ -70,6 +70,16 @@ async function inParallel(tasks: (() => Promise<void>)[], limit: number): Promis
 
 /** How long a deletion waits before looking again at clusters that have not confirmed removal. */
 const DELETION_RECHECK_MS = 5_000;
+
+const CLUSTER_NAMESPACE_PREFIX = clusterNamespace('');
+
+/** The cluster whose namespace a Work lives in (what it is delivered to, whatever its spec says). */
+function clusterOf(w: Work): string | undefined {
+  const ns = w.metadata.namespace ?? '';
+  return ns.startsWith(CLUSTER_NAMESPACE_PREFIX) ? ns.slice(CLUSTER_NAMESPACE_PREFIX.length) : undefined;
+}
+
+const clusterOrSpec = (w: Work): string => clusterOf(w) ?? String(w.spec.cluster);
 
 /**
  * The sync loop of one federated type (one FederatedTypeConfig): a level-triggered reconcile per
@@ -129,12 +139,20 @@ export class TypeSyncer {
     for (const o of this.informer.list()) if (!filter || filter(o)) this.enqueue(o);
   }
 
+  /** A Work that names no source (its spec was removed or mangled): the object rendering that name. */
+  enqueueByWorkName(name: string): void {
+    this.enqueueAll((o) => workName(this.source(o)) === name);
+  }
+
   /** The federated object a Work came from, if it is of this type. */
   ownsWork(w: Work): boolean {
     const s = w.spec?.source;
-    return (
-      Boolean(s) && s.group === (this.targetType.group ?? '') && s.resource === this.targetType.pluralName
-    );
+    return Boolean(s) && this.ownsSource(s);
+  }
+
+  /** Whether a Work source is an object of this type. */
+  ownsSource(s: Pick<WorkSource, 'group' | 'resource'>): boolean {
+    return s.group === (this.targetType.group ?? '') && s.resource === this.targetType.pluralName;
   }
 
   private source(fed: FederatedObject): WorkSource {
@@ -221,8 +239,8 @@ export class TypeSyncer {
     }
     const overrideErrors = validateOverrides(fed.spec?.overrides);
     const renderErrors = new Map<string, string>();
-    const byCluster = new Map<string, Work>(works.map((w) => [w.spec.cluster, w]));
     const source = this.source(fed);
+    const name = workName(source);
     const orphan = fed.metadata.annotations?.[ORPHAN_ANNOTATION] === 'true';
     const current = new Map<string, Work>();
 
@@ -230,7 +248,8 @@ export class TypeSyncer {
     const writes: (() => Promise<void>)[] = [];
     for (const cluster of placed) {
       const r = renderForCluster(fed, this.targetType, cluster, overrideErrors);
-      const existing = byCluster.get(cluster);
+      // The Work at the rendered name, whatever it says now (drifted, no spec, another cluster).
+      const existing = this.shared.works.get(objectKey(clusterNamespace(cluster), name));
       if ('error' in r) {
         // kubefed leaves the member object as it was when the overrides are wrong.
         renderErrors.set(cluster, r.error.message);
@@ -248,10 +267,11 @@ export class TypeSyncer {
       });
     }
     await inParallel(writes, WORK_WRITE_CONCURRENCY);
-    for (const w of works) {
-      if (!placed.includes(w.spec.cluster) && !w.metadata.deletionTimestamp) await this.deleteWork(w);
-    }
-    const leaving = works.filter((w) => !placed.includes(w.spec.cluster)).map((w) => w.spec.cluster);
+    // Works of this object that should not be there: clusters no longer placed, or a stray copy
+    // under another name (e.g. created by hand with this source), which its agent would apply too.
+    const stray = (w: Work) => !placed.includes(clusterOf(w) ?? '') || w.metadata.name !== name;
+    for (const w of works) if (stray(w) && !w.metadata.deletionTimestamp) await this.deleteWork(w);
+    const leaving = works.filter(stray).map((w) => clusterOf(w) ?? String(w.metadata.namespace));
     await this.writeStatus(fed, {
       placed,
       clusters,
@@ -262,7 +282,8 @@ export class TypeSyncer {
       placementError,
     });
     await this.recordOverrideEvents(fed, renderErrors);
-    return leaving.length > 0 ? { requeueAfterMs: DELETION_RECHECK_MS } : undefined;
+    const terminating = [...current.values()].some((w) => w.metadata.deletionTimestamp);
+    return leaving.length > 0 || terminating ? { requeueAfterMs: DELETION_RECHECK_MS } : undefined;
   }
 
   private async reconcileDeletion(fed: FederatedObject, works: Work[]): Promise<ReconcileResult> {
@@ -289,40 +310,58 @@ export class TypeSyncer {
     }
     // Say what the deletion waits for; removing (unjoining) an offline cluster releases it.
     await this.writeStatus(fed, {
-      placed: remaining.map((w) => w.spec.cluster).sort(),
+      placed: remaining.map(clusterOrSpec).sort(),
       clusters: this.shared.clusters.list(),
-      works: new Map(remaining.map((w) => [w.spec.cluster, w])),
+      works: new Map(remaining.map((w) => [clusterOrSpec(w), w])),
       renderErrors: new Map(),
       namespaceNotFederated: false,
-      deletingWaitingFor: remaining.map((w) => w.spec.cluster),
+      deletingWaitingFor: remaining.map(clusterOrSpec),
     });
     return { requeueAfterMs: DELETION_RECHECK_MS };
   }
 
+  /**
+   * Makes the Work at the rendered name say what was rendered: created when missing, replaced when
+   * anything drifted (see work-drift.ts), left alone while it is being deleted (recreated after).
+   */
   private async ensureWork(cluster: string, spec: Work['spec'], existing: Work | undefined): Promise<Work> {
     const ns = clusterNamespace(cluster);
     const name = workName(spec.source);
-    if (existing && !existing.metadata.deletionTimestamp) {
-      // The generation in the source changes on every federated edit; only the rendered result matters.
-      const same = isDeepStrictEqual(
-        { ...existing.spec, source: { ...existing.spec.source, generation: 0 } },
-        { ...spec, source: { ...spec.source, generation: 0 } },
-      );
-      if (same) return existing;
-      return this.shared.client.update<Work>(objectPath(WORK_TYPE, ns, name), { ...existing, spec });
-    }
-    const work: Work = {
+    const desired: Work = {
       apiVersion: `${WORK_GROUP}/${WORK_VERSION}`,
       kind: 'Work',
       metadata: { name, namespace: ns, labels: { 'edgefed.io/cluster': cluster } },
       spec,
     };
+    const decision = decideWork(existing, desired);
+    switch (decision.action) {
+      case 'keep':
+      case 'wait':
+        return existing as Work;
+      case 'replace':
+        this.shared.log.info(
+          { work: `${ns}/${name}`, drift: decision.drift },
+          'work differs from its rendering; putting the rendering back',
+        );
+        return this.shared.client.update<Work>(
+          objectPath(WORK_TYPE, ns, name),
+          replacement(existing as Work, desired),
+        );
+      case 'create':
+        break;
+    }
     try {
-      return await this.shared.client.create<Work>(collectionPath(WORK_TYPE, ns), work);
+      return await this.shared.client.create<Work>(collectionPath(WORK_TYPE, ns), desired);
     } catch (e) {
       if (isNotFound(e))
         throw new Error(`namespace ${ns} of cluster ${cluster} does not exist yet`, { cause: e });
-      throw e;
+      if (!isAlreadyExists(e)) throw e;
+      // Created by someone else before our cache saw it (any shape): decide on what is there now.
+      const there = await this.shared.client.getIfExists<Work>(objectPath(WORK_TYPE, ns, name));
+      if (!there) throw e;
+      const again = decideWork(there, desired);
+      if (again.action !== 'replace') return there;
+      return this.shared.client.update<Work>(objectPath(WORK_TYPE, ns, name), replacement(there, desired));
     }
   }
 
