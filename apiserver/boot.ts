@@ -34,6 +34,8 @@ export interface ApiServerBootOptions {
   /** etcd instead of SQLite in the data dir. */
   etcd?: EtcdStoreOptions;
   compaction?: { intervalMs: number; keepRevisions: number };
+  /** Event TTL (ApiServerOptions.eventTtlMs). */
+  eventTtlMs?: number;
   authorizer?: Authorizer;
   /** Namespaces created at start (default DEFAULT_NAMESPACES). */
   namespaces?: string[];
@@ -83,6 +85,7 @@ export async function startApiServer(opts: ApiServerBootOptions): Promise<Runnin
     authenticator: new UnionAuthenticator([new X509Authenticator(), new BearerTokenAuthenticator([])]),
     logger: log,
     compaction: opts.compaction,
+    eventTtlMs: opts.eventTtlMs,
     authorizer: opts.authorizer,
   });
   opts.routes?.(api, pki);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger } from '../hub/logger.js';
+import { parseDuration } from '../agent/duration.js';
 import { startHub } from '../hub/hub.js';
 import { addDnsOptions, dnsConfigFromCli } from '../dns/options.js';
 import { registerFederationCommands } from './commands/federation.js';
@@ -13,6 +14,15 @@ function port(v: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
+}
+
+/** kube-apiserver's --event-ttl: a duration (1h, 30s); 0 keeps events forever. */
+function eventTtl(v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function positive(v: string): number {
@@ -60,6 +70,12 @@ program
   )
   .option('--compact-interval <seconds>', 'how often superseded history is compacted', positive, 60)
   .option('--compact-keep <revisions>', 'recent revisions kept watchable after compaction', positive, 10000)
+  .option(
+    '--event-ttl <duration>',
+    'how long an Event is kept after its last write (0: forever)',
+    eventTtl,
+    3_600_000,
+  )
   .addHelpText(
     'after',
     '\nFirst start creates <data-dir>/pki (CA, serving and admin certificates) and <data-dir>/admin.kubeconfig.\n' +
@@ -80,6 +96,7 @@ program
         requireAcceptance?: boolean;
         agentCertDays: number;
         failoverGrace: number;
+        eventTtl: number;
       } & StoreCliOptions &
         ReplicaCliOptions,
     ) => {
@@ -98,6 +115,7 @@ program
           : [],
         logger,
         compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
+        eventTtlMs: o.eventTtl,
         controllers: o.controllers,
         heartbeatThresholdSeconds: o.heartbeatThreshold,
         requireAcceptance: o.requireAcceptance ?? false,
@@ -132,7 +150,13 @@ program
   .option('--port <port>', 'HTTPS port (0 picks a free one)', port, 6444)
   .option('--bind <addr>', 'address to listen on', '127.0.0.1')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-  .action(async (o: { dataDir: string; port: number; bind: string; logLevel: string }) => {
+  .option(
+    '--event-ttl <duration>',
+    'how long an Event is kept after its last write (0: forever)',
+    eventTtl,
+    3_600_000,
+  )
+  .action(async (o: { dataDir: string; port: number; bind: string; logLevel: string; eventTtl: number }) => {
     const logger = createLogger(o.logLevel, 'edgefed-apiserver');
     const { startApiServer } = await import('../apiserver/boot.js');
     const server = await startApiServer({
@@ -140,6 +164,7 @@ program
       port: o.port,
       bind: o.bind,
       logger,
+      eventTtlMs: o.eventTtl,
     });
     process.stdout.write(
       `edgefed apiserver is serving at ${server.url}\n  export KUBECONFIG=${server.kubeconfigPath}\n`,

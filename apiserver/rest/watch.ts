@@ -4,7 +4,7 @@ import { StoreError, type Store, type StoreEvent, type WatchHandle } from '../st
 import type { KubeObject } from '../../api/kubernetes.js';
 import { collectionPrefix, objectKey } from './keys.js';
 import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
-import { toVersion } from './convert.js';
+import { isConverted, toVersion } from './convert.js';
 import { caughtUp, tooLargeResourceVersion } from './revision.js';
 
 /** What a watch reads from: the store, and lists for the initial state (ObjectStorage). */
@@ -55,7 +55,8 @@ export async function startWatch(
     ? objectKey(info, namespace, q.exactName as string)
     : collectionPrefix(info, namespace);
   const matches = filterFor(info, version, q);
-  const sameVersion = version.name === info.storageVersion;
+  // events.k8s.io objects are stored as core Events: always converted.
+  const sameVersion = version.name === info.storageVersion && !isConverted(info);
   const selective = q.labelSelector !== undefined || q.fieldSelector !== undefined;
   const bookmarkObject = (rv: number, initialEnd = false): KubeObject => ({
     kind: info.kind,

@@ -16,6 +16,7 @@ import {
   leasePrinter,
   roleBindingPrinter,
 } from './printers-other.js';
+import { eventsV1Printer } from './printers-events.js';
 import { podPrinter } from './printers-pod.js';
 import {
   cronJobPrinter,
@@ -33,6 +34,7 @@ const PRINTERS: ReadonlyMap<string, Printer> = new Map([
   ['/Secret', secretPrinter],
   ['/ServiceAccount', serviceAccountPrinter],
   ['/Event', eventPrinter],
+  ['events.k8s.io/Event', eventsV1Printer],
   ['/Node', nodePrinter],
   ['/Service', servicePrinter],
   ['/Pod', podPrinter],
