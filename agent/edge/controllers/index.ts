@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../client/client.js';
 import { silentLogger, type RuntimeLogger } from '../../../client/log.js';
 import { DeploymentController } from './deployment/controller.js';
+import { EndpointsController } from './endpoints/controller.js';
 import { GarbageCollector } from './gc/controller.js';
 import { DEFAULT_JOB_BACKOFF_BASE_MS, DEFAULT_JOB_BACKOFF_MAX_MS } from './job/backoff.js';
 import { JobController } from './job/controller.js';
@@ -64,6 +65,7 @@ export function startSiteControllers(opts: SiteControllersOptions): SiteControll
       backoffMaxMs: opts.jobBackoff?.maxMs ?? DEFAULT_JOB_BACKOFF_MAX_MS,
     }),
     new ServiceController(ctx),
+    new EndpointsController(ctx),
     new GarbageCollector(ctx),
   ];
   for (const i of allInformers(informers)) i.start();

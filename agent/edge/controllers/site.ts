@@ -8,6 +8,7 @@ import type { KubeClient } from '../../../client/client.js';
 import { Informer } from '../../../client/informer.js';
 import type { RuntimeLogger } from '../../../client/log.js';
 import { controllerOf } from './meta.js';
+import type { Endpoints, EndpointSlice } from './endpoints/types.js';
 import type { Deployment, Job, Pod, ReplicaSet, Service } from './types.js';
 
 export const INDEX = {
@@ -24,6 +25,8 @@ export interface SiteInformers {
   pods: Informer<Pod>;
   jobs: Informer<Job>;
   services: Informer<Service>;
+  endpoints: Informer<Endpoints>;
+  endpointSlices: Informer<EndpointSlice>;
 }
 
 export interface SiteContext {
@@ -53,9 +56,11 @@ export function createSiteInformers(kc: KubeConfig, log: RuntimeLogger, resyncMs
     pods: make<Pod>('/api/v1/pods'),
     jobs: make<Job>('/apis/batch/v1/jobs'),
     services: make<Service>('/api/v1/services'),
+    endpoints: make<Endpoints>('/api/v1/endpoints'),
+    endpointSlices: make<EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices'),
   };
 }
 
 export function allInformers(i: SiteInformers): Informer<KubeObject>[] {
-  return [i.deployments, i.replicaSets, i.pods, i.jobs, i.services] as Informer<KubeObject>[];
+  return Object.values(i) as Informer<KubeObject>[];
 }
