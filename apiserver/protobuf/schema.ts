@@ -20,6 +20,8 @@ export const PKG = {
   rbac: 'k8s.io.api.rbac.v1',
   coordination: 'k8s.io.api.coordination.v1',
   apiextensions: 'k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1',
+  authorization: 'k8s.io.api.authorization.v1',
+  authentication: 'k8s.io.api.authentication.v1',
 } as const;
 
 /** "group/version" (or "version" for the core group) → kind → fully qualified message name. */
@@ -50,6 +52,18 @@ const KINDS: Record<string, Record<string, string>> = {
   },
   'coordination.k8s.io/v1': { Lease: `${PKG.coordination}.Lease` },
   'apiextensions.k8s.io/v1': { CustomResourceDefinition: `${PKG.apiextensions}.CustomResourceDefinition` },
+  // kubectl auth can-i / whoami and create token send these (virtual creates, apiserver/auth).
+  'authorization.k8s.io/v1': Object.fromEntries(
+    [
+      'SelfSubjectAccessReview',
+      'SelfSubjectRulesReview',
+      'SubjectAccessReview',
+      'LocalSubjectAccessReview',
+    ].map((k) => [k, `${PKG.authorization}.${k}`]),
+  ),
+  'authentication.k8s.io/v1': Object.fromEntries(
+    ['SelfSubjectReview', 'TokenRequest', 'TokenReview'].map((k) => [k, `${PKG.authentication}.${k}`]),
+  ),
 };
 
 /**
