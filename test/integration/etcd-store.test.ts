@@ -6,7 +6,7 @@ import { EtcdStore } from '../../apiserver/storage/etcd-store.js';
 import { StoreError, type StoreEvent } from '../../apiserver/storage/store.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import { ETCD_MISSING, startEtcd, type EtcdCluster } from '../helpers/etcd.js';
-import { describeStoreConformance } from '../unit/storage/store-conformance.js';
+import { describeStoreConformance } from '../unit/apiserver/storage/store-conformance.js';
 
 const cm = (name: string): KubeObject => ({
   apiVersion: 'v1',
