@@ -38,6 +38,8 @@ export interface HubOptions {
   failoverGraceSeconds?: number;
   /** History compaction: how often, and how many recent revisions stay watchable. */
   compaction?: { intervalMs: number; keepRevisions: number };
+  /** Events are deleted this long after their last write (default 1 h). */
+  eventTtlMs?: number;
   /** Clusters that join wait for `edgefed clusters accept <name>` before they get a certificate. */
   requireAcceptance?: boolean;
   /** Lifetime of agent certificates (default 365 days). */
@@ -110,6 +112,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     pki: pkiLocation(opts.dataDir, opts.pkiDir),
     etcd: opts.etcd,
     compaction: opts.compaction,
+    eventTtlMs: opts.eventTtlMs,
     clusterName: opts.clusterName,
     namespaces: SYSTEM_NAMESPACES,
     retry: retryConflicts,

@@ -64,6 +64,15 @@ const SPECS: BuiltinSpec[] = [
     shortNames: ['sa'],
   },
   { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+  // The same objects as core Events (one storage), as kube-apiserver serves them.
+  {
+    group: 'events.k8s.io',
+    version: 'v1',
+    resource: 'events',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+  },
   {
     group: '',
     version: 'v1',

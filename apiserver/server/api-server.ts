@@ -36,6 +36,7 @@ import { connectKey, type ConnectHandler } from './connect.js';
 import { CrdRegistrar } from './crd-registrar.js';
 import { LifecycleWorker } from './lifecycle.js';
 import { ApiMetrics } from './metrics.js';
+import { DEFAULT_EVENT_TTL_MS, EventTtl } from '../events/ttl.js';
 import { OpenApiCache } from './openapi.js';
 import { handleResource, type ResourceDeps } from './resource-routes.js';
 
@@ -54,6 +55,8 @@ export interface ApiServerOptions {
   readyChecks?: (() => boolean)[];
   /** How often superseded history is compacted, and how many revisions are kept. */
   compaction?: { intervalMs: number; keepRevisions: number };
+  /** Events are deleted this long after their last write (kube's --event-ttl, default 1 h; 0: never). */
+  eventTtlMs?: number;
 }
 
 declare module 'fastify' {
@@ -83,6 +86,7 @@ export class ApiServer {
   private readonly connectHandlers = new Map<string, ConnectHandler>();
   private readonly authorizer: Authorizer;
   private compactTimer: NodeJS.Timeout | undefined;
+  private eventTtl?: EventTtl;
   private ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -130,6 +134,11 @@ export class ApiServer {
     await this.crds.start();
     await this.storage.trackNamespaces();
     await this.lifecycle.start();
+    const ttlMs = this.opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;
+    if (ttlMs > 0) {
+      this.eventTtl = new EventTtl({ store: this.opts.store, ttlMs, log: this.opts.logger });
+      await this.eventTtl.start();
+    }
     const c = this.opts.compaction ?? { intervalMs: 60_000, keepRevisions: 10_000 };
     this.compactTimer = setInterval(() => {
       const target = this.opts.store.currentRevision() - c.keepRevisions;
@@ -153,6 +162,7 @@ export class ApiServer {
     if (this.compactTimer) clearInterval(this.compactTimer);
     for (const close of [...this.watchClosers]) close();
     this.lifecycle.stop();
+    await this.eventTtl?.stop();
     this.crds.stop();
     await this.app.close();
   }
