@@ -17,6 +17,7 @@ import { startSiteControllers } from './controllers/index.js';
 import type { ContainerEngine } from './engine/engine.js';
 import { NodeRuntime } from './node/node-runtime.js';
 import { podLogHandler } from './pod-logs.js';
+import { registerStreams } from './streams/handlers.js';
 
 export interface EdgeSiteOptions {
   /** The agent's data dir; the site keeps its state in `<dataDir>/site`. */
@@ -94,6 +95,7 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     syncIntervalMs: opts.syncIntervalMs,
   });
   api.api.registerConnect('', 'pods', 'log', podLogHandler(runtime));
+  registerStreams(api.api, { engine: opts.engine, nodeName: opts.nodeName });
   const controllers = startSiteControllers({
     kc,
     nodeName: opts.nodeName,

@@ -12,6 +12,8 @@ import {
   type EngineEvent,
   type EngineInfo,
   type ExecResult,
+  type InteractiveOptions,
+  type InteractiveSession,
   type LogOptions,
   type ObservedContainer,
 } from './engine.js';
@@ -27,6 +29,7 @@ import {
   type Query,
 } from './docker/http.js';
 import { imagePath, parseReference } from './docker/image-ref.js';
+import { interactiveSession } from './docker/interactive.js';
 import { Demultiplexer, ended, forEachJsonLine, readCapped, readText } from './docker/streams.js';
 import { mapLimit, sleep } from './docker/util.js';
 
@@ -278,6 +281,68 @@ export class DockerEngine implements ContainerEngine {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async execInteractive(
+    id: string,
+    command: string[],
+    opts: InteractiveOptions,
+  ): Promise<InteractiveSession> {
+    try {
+      const { Id: execId } = await this.http.json<{ Id: string }>({
+        method: 'POST',
+        path: `/containers/${encodeURIComponent(id)}/exec`,
+        json: {
+          Cmd: command,
+          AttachStdin: opts.stdin,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: opts.tty,
+        },
+      });
+      const exec = `/exec/${encodeURIComponent(execId)}`;
+      const { socket, head } = await this.http.upgrade({
+        method: 'POST',
+        path: `${exec}/start`,
+        json: { Detach: false, Tty: opts.tty },
+      });
+      return interactiveSession({
+        socket,
+        head,
+        tty: opts.tty,
+        stdin: opts.stdin,
+        resize: (w, h) => this.resize(`${exec}/resize`, w, h),
+        exitCode: () => this.execExitCode(execId, new AbortController().signal),
+      });
+    } catch (err) {
+      throw asEngineError(err instanceof ApiError && err.status === 404 ? 'NotFound' : 'EngineError', err);
+    }
+  }
+
+  async attach(id: string, opts: InteractiveOptions): Promise<InteractiveSession> {
+    const path = `/containers/${encodeURIComponent(id)}`;
+    try {
+      const { socket, head } = await this.http.upgrade({
+        method: 'POST',
+        path: `${path}/attach`,
+        query: { stream: 1, stdin: opts.stdin ? 1 : 0, stdout: 1, stderr: 1 },
+      });
+      return interactiveSession({
+        socket,
+        head,
+        tty: opts.tty,
+        stdin: opts.stdin,
+        resize: (w, h) => this.resize(`${path}/resize`, w, h),
+        exitCode: async () => undefined,
+      });
+    } catch (err) {
+      throw asEngineError(err instanceof ApiError && err.status === 404 ? 'NotFound' : 'EngineError', err);
+    }
+  }
+
+  /** Best effort: a resize racing the process's exit is not an error worth surfacing. */
+  private async resize(path: string, width: number, height: number): Promise<void> {
+    await this.http.json({ method: 'POST', path, query: { h: height, w: width } }).catch(() => undefined);
   }
 
   async logs(id: string, opts: LogOptions): Promise<Readable> {

@@ -6,7 +6,7 @@
  * Containers are found again after an agent restart by their labels, never by an in-memory table:
  * the engine is the source of truth for what runs, the site API for what should.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Labels every container the runtime creates carries. */
 export const LABELS = {
@@ -95,7 +95,13 @@ export type EngineErrorReason =
   | 'NotFound'
   /** The engine cannot be reached. */
   | 'EngineUnavailable'
+  /** The engine cannot do this at all (the simulated engine runs no processes). */
+  | 'NotSupported'
   | 'EngineError';
+
+/** Why the simulated engine refuses exec, attach and port-forward. */
+export const SIMULATED_NO_PROCESSES = 'the simulated engine runs no processes';
+export const ENGINE_HINT = '--engine unix:///run/podman/podman.sock or another Docker Engine API socket';
 
 export class EngineError extends Error {
   constructor(
@@ -120,6 +126,26 @@ export interface ExecResult {
   exitCode: number;
   /** stdout and stderr, interleaved, capped in size. */
   output: string;
+}
+
+/** An interactive exec or attach: the process's streams as the engine hijacked them. */
+export interface InteractiveSession {
+  /** Present when stdin was asked for; end() closes the process's stdin. */
+  stdin?: Writable;
+  stdout: Readable;
+  /** Absent with a TTY: the terminal is one stream. */
+  stderr?: Readable;
+  /** The terminal size (TTY only). */
+  resize(width: number, height: number): Promise<void>;
+  /** Resolves once the output ended: the exit code for an exec, undefined for an attach. */
+  wait(): Promise<number | undefined>;
+  /** Tears the connection down (the client left). */
+  close(): void;
+}
+
+export interface InteractiveOptions {
+  stdin: boolean;
+  tty: boolean;
 }
 
 export interface EngineInfo {
@@ -157,6 +183,10 @@ export interface ContainerEngine {
   inspectContainer(id: string): Promise<ObservedContainer | undefined>;
   /** Run a command in a running container (exec probes); rejects on timeout. */
   exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Start a command in a running container with its streams attached (kubectl exec). */
+  execInteractive(id: string, command: string[], opts: InteractiveOptions): Promise<InteractiveSession>;
+  /** Attach to the container's main process (kubectl attach). */
+  attach(id: string, opts: InteractiveOptions): Promise<InteractiveSession>;
   /** The container's output as plain text (stdout and stderr demultiplexed, in order). */
   logs(id: string, opts: LogOptions): Promise<Readable>;
   /** Subscribe to container events; returns the unsubscribe function. Best effort: the runtime also polls. */

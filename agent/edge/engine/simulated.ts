@@ -12,8 +12,11 @@ import { arch, platform } from 'node:os';
 import { PassThrough, type Readable } from 'node:stream';
 import { isValidImageReference } from '../node/image-policy.js';
 import {
+  ENGINE_HINT,
   EngineError,
+  SIMULATED_NO_PROCESSES,
   type ContainerEngine,
+  type InteractiveSession,
   type ContainerSpec,
   type ContainerStatus,
   type EngineEvent,
@@ -160,6 +163,22 @@ export class SimulatedEngine implements ContainerEngine {
     const c = this.must(id);
     if (c.status !== 'running') throw new EngineError('EngineError', `container ${id} is not running`);
     return { exitCode: c.execExitCode ?? 0, output: '' };
+  }
+
+  async execInteractive(id: string): Promise<InteractiveSession> {
+    this.must(id);
+    throw new EngineError(
+      'NotSupported',
+      `${SIMULATED_NO_PROCESSES}: exec needs a container engine (${ENGINE_HINT})`,
+    );
+  }
+
+  async attach(id: string): Promise<InteractiveSession> {
+    this.must(id);
+    throw new EngineError(
+      'NotSupported',
+      `${SIMULATED_NO_PROCESSES}: attach needs a container engine (${ENGINE_HINT})`,
+    );
   }
 
   async logs(id: string, opts: LogOptions): Promise<Readable> {

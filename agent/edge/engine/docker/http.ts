@@ -3,6 +3,7 @@
  * the mapping of socket and HTTP failures to EngineErrors.
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { EngineError, type EngineErrorReason } from '../engine.js';
 import { readText } from './streams.js';
 
@@ -139,6 +140,39 @@ export class DockerHttp {
           ),
         );
       }
+      req.end(body);
+    });
+  }
+
+  /**
+   * A hijacked connection (exec/attach start): `Connection: Upgrade, Upgrade: tcp`, answered with
+   * 101 and then the raw stream both ways. Never on the keep-alive agent: the socket is ours after.
+   */
+  async upgrade(spec: RequestSpec): Promise<{ socket: Socket; head: Buffer }> {
+    if (this.closed) throw new EngineError('EngineError', 'the container engine client is closed');
+    const prefix = await this.versionPrefix();
+    const body = Buffer.from(JSON.stringify(spec.json ?? {}));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        socketPath: this.socketPath,
+        method: spec.method,
+        path: prefix + spec.path + queryString(spec.query),
+        headers: {
+          'content-type': 'application/json',
+          'content-length': body.length,
+          connection: 'Upgrade',
+          upgrade: 'tcp',
+        },
+      });
+      req.once('upgrade', (_res, socket, head) => resolve({ socket, head }));
+      req.once('response', (res) => {
+        // Not upgraded: an error (or an engine that does not hijack, which we cannot use).
+        void readText(res).then(
+          (text) => reject(new ApiError(res.statusCode ?? 0, messageOf(text) || `HTTP ${res.statusCode}`)),
+          reject,
+        );
+      });
+      req.once('error', (err: NodeJS.ErrnoException) => reject(this.unreachable(err)));
       req.end(body);
     });
   }
