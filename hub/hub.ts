@@ -18,6 +18,7 @@ import {
   type ReplicaOptions,
 } from './replicas/index.js';
 import { KubeClient } from '../client/client.js';
+import { registerAgentAdmission } from './join/agent-admission.js';
 import { agentAuthorizer } from './join/agent-authorizer.js';
 import { KnownClusters } from './join/known-clusters.js';
 import { registerJoinRoutes } from './join/registration.js';
@@ -121,6 +122,8 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       (name) => known.agentKey(name),
     ),
     routes(api, pki) {
+      // Body checks the agent authorizer cannot make (a create's name; Work writes only to finalizers).
+      registerAgentAdmission(api);
       if (opts.replica?.enabled ?? opts.etcd !== undefined)
         replicas = new HubReplicas({
           options: opts.replica ?? {},

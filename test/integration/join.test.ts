@@ -400,7 +400,7 @@ describe('joining clusters (real hub: tokens, registration, agent identity, heal
       assert.equal(admin.status, 403);
       eu1 = next;
       eu1Cert = String(body.certificate);
-      assert.equal((await asAgent(hub, eu1Cert, eu1.key)('GET', `${KFC}/eu1`)).status, 200);
+      assert.equal((await asAgent(hub, eu1Cert, eu1.key)('GET', `${KFC}/eu1/status`)).status, 200);
     });
   });
 
