@@ -35,6 +35,8 @@ export function parseListQuery(
   decodeContinue: (t: string) => { key: string; revision: number },
 ): ListQuery {
   const out: ListQuery = { resourceVersion: q.get('resourceVersion') ?? '' };
+  const rvNum = parseResourceVersion(out.resourceVersion);
+  if (rvNum === undefined) invalidResourceVersion(out.resourceVersion);
   const ls = q.get('labelSelector');
   if (ls) out.labelSelector = parseLabelSelector(ls);
   const fs = q.get('fieldSelector');
@@ -59,10 +61,8 @@ export function parseListQuery(
   }
   const match = q.get('resourceVersionMatch');
   if (match === 'Exact') {
-    const rv = Number(out.resourceVersion);
-    if (!Number.isInteger(rv) || rv <= 0)
-      throw errors.badRequest('resourceVersionMatch=Exact requires a resourceVersion');
-    out.exactRevision = rv;
+    if (rvNum === 0) throw errors.badRequest('resourceVersionMatch=Exact requires a resourceVersion');
+    out.exactRevision = rvNum;
   } else if (match && match !== 'NotOlderThan') {
     throw errors.badRequest(`invalid resourceVersionMatch: ${match}`);
   }
@@ -74,6 +74,22 @@ export interface ListResponse {
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
+}
+
+/** Go's strconv.ParseUint(v, 10, 64), as kube's resourceVersion parser uses it ("" and "0" are 0). */
+export function parseResourceVersion(v: string): number | undefined {
+  if (v === '' || v === '0') return 0;
+  if (!/^[0-9]+$/.test(v)) return undefined;
+  if (BigInt(v) > 18446744073709551615n) return undefined;
+  return Number(v);
+}
+
+/** The 400 kube answers for a resourceVersion that is not an unsigned integer. */
+export function invalidResourceVersion(v: string): never {
+  const why = /^[0-9]+$/.test(v) ? 'value out of range' : 'invalid syntax';
+  throw errors.badRequest(
+    `resourceVersion: Invalid value: ${JSON.stringify(v)}: strconv.ParseUint: parsing ${JSON.stringify(v)}: ${why}`,
+  );
 }
 
 /** A predicate for "does this object match the selectors of the query". */

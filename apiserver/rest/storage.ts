@@ -1,5 +1,4 @@
 import { followPrefix } from '../storage/follow.js';
-import yaml from 'js-yaml';
 import { ApiError, errors } from '../errors.js';
 import { applyServerSide, conflictError, trackUpdate } from '../fieldmanager/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
@@ -90,8 +89,11 @@ export class ObjectStorage {
         .list(prefix, { startAfter: start, limit: want && want < 100 && limit ? 100 : want, atRevision })
         .catch((e: unknown) => {
           if (e instanceof StoreError && e.code === 'Compacted') {
+            // kube's etcd3 store: a continue token and an exact resourceVersion expire differently.
             throw errors.expired(
-              'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+              q.continueRevision !== undefined
+                ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
+                : 'The resourceVersion for the provided list is too old.',
             );
           }
           throw e;
@@ -162,7 +164,10 @@ export class ObjectStorage {
       throw errors.badRequest('the request body must be an object');
     const cur = await this.store.get(objectKey(info, namespace, name));
     if (!cur) throw errors.notFound(info.resource, info.group, name);
-    return this.writeUpdate(ctx, info, version, cur, clone(body), opts, false);
+    // No retry: a PUT replaces what the client read; if the object moved meanwhile, it is told so.
+    return this.writeUpdate(ctx, info, version, cur, clone(body), opts, false).catch((e: unknown) => {
+      throw storeWriteError(e, info, name);
+    });
   }
 
   async patch(
@@ -172,7 +177,8 @@ export class ObjectStorage {
     namespace: string | undefined,
     name: string,
     type: PatchType,
-    raw: string,
+    /** The patch document, decoded (and bounded) by the HTTP layer. */
+    doc: unknown,
     opts: WriteOptions & { force: boolean },
   ): Promise<{ object: KubeObject; created: boolean }> {
     if (type === 'strategic' && !info.builtin) {
@@ -180,7 +186,6 @@ export class ObjectStorage {
         `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
       );
     }
-    const doc = parsePatch(raw, type);
     const key = objectKey(info, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.store.get(key);
@@ -231,9 +236,7 @@ export class ObjectStorage {
             (e.code === 'Conflict' || e.code === 'KeyExists' || e.code === 'NotFound')) ||
             (e instanceof ApiError && e.reason === 'AlreadyExists' && type === 'apply'));
         if (retriable && !patchCarriesResourceVersion(doc)) continue;
-        if (e instanceof StoreError && e.code === 'Conflict')
-          throw errors.conflict(info.resource, info.group, name);
-        throw e;
+        throw storeWriteError(e, info, name);
       }
     }
   }
@@ -349,7 +352,7 @@ export class ObjectStorage {
           attempt < PATCH_RETRIES
         )
           continue;
-        throw e;
+        throw storeWriteError(e, info, name);
       }
     }
   }
@@ -416,12 +419,16 @@ export class ObjectStorage {
   }
 }
 
-function parsePatch(raw: string, type: PatchType): unknown {
-  try {
-    return type === 'apply' ? yaml.load(raw, { schema: yaml.JSON_SCHEMA }) : JSON.parse(raw);
-  } catch (e) {
-    throw errors.badRequest(`error decoding patch: ${(e as Error).message.split('\n')[0]}`);
-  }
+/**
+ * A compare-and-swap write that lost its race is the client's 409 Conflict (or 404 when the object
+ * went away), never a 500: kube's storage errors are interpreted the same way.
+ */
+export function storeWriteError(e: unknown, info: ResourceInfo, name: string): unknown {
+  if (!(e instanceof StoreError)) return e;
+  if (e.code === 'Conflict') return errors.conflict(info.resource, info.group, name);
+  if (e.code === 'NotFound') return errors.notFound(info.resource, info.group, name);
+  if (e.code === 'KeyExists') return errors.alreadyExists(info.resource, info.group, name);
+  return e;
 }
 
 function applyPatch(type: PatchType, base: KubeObject, doc: unknown, info: ResourceInfo): unknown {

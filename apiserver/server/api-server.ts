@@ -31,14 +31,16 @@ import { parseApiPath } from '../handlers/request-info.js';
 import { ResourceRegistry } from '../registry/registry.js';
 import { newContext, type RequestContext, type UserInfo } from '../rest/context.js';
 import { ObjectStorage } from '../rest/storage.js';
-import type { Store } from '../storage/store.js';
+import { StoreError, type Store, type StoreErrorCode } from '../storage/store.js';
 import { connectKey, type ConnectHandler } from './connect.js';
 import { CrdRegistrar } from './crd-registrar.js';
 import { LifecycleWorker } from './lifecycle.js';
 import { ApiMetrics } from './metrics.js';
 import { DEFAULT_EVENT_TTL_MS, EventTtl } from '../events/ttl.js';
 import { OpenApiCache } from './openapi.js';
+import { normalizeQuery } from './query-params.js';
 import { handleResource, type ResourceDeps } from './resource-routes.js';
+import { warningHeader } from './warning-header.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -118,6 +120,8 @@ export class ApiServer {
       keepAliveTimeout: 75_000,
       return503OnClosing: true,
       forceCloseConnections: true,
+      // kube-apiserver serves /healthz/, /version/, /api/ like /healthz, /version, /api.
+      routerOptions: { ignoreTrailingSlash: true },
     });
     this.setup();
   }
@@ -193,7 +197,7 @@ export class ApiServer {
     this.opts.extraRoutes?.(app);
 
     app.addHook('onRequest', async (req) => {
-      const path = req.url.split('?')[0];
+      const path = withoutTrailingSlash(req.url.split('?')[0]);
       if (PUBLIC_PATHS.has(path) || req.routeOptions.config?.public === true) return;
       const r = await this.opts.authenticator.authenticate(req.raw);
       if (r === undefined) throw errors.unauthorized();
@@ -212,8 +216,10 @@ export class ApiServer {
 
     // Warnings gathered while handling (e.g. unknown fields under fieldValidation=Warn), as kube sends them.
     app.addHook('onSend', async (req, reply, payload) => {
+      // The encoding cannot fail (see warningHeader), so a stored object is always answered.
       const w = req.edgefedWarnings;
-      if (w?.length) reply.header('Warning', w.map((m) => `299 - ${JSON.stringify(m)}`).join(', '));
+      const header = w?.length ? warningHeader(w) : undefined;
+      if (header) reply.header('Warning', header);
       return payload;
     });
 
@@ -249,14 +255,15 @@ export class ApiServer {
   }
 
   private async handleApi(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
-    const url = new URL(req.url, 'https://x');
-    const p = parseApiPath(url.pathname);
+    const [pathname, search = ''] = splitUrl(req.url);
+    const p = parseApiPath(pathname);
     if (!p) throw errors.notFoundPath();
+    const query = new URLSearchParams(search);
+    normalizeQuery(query);
     const user = req.edgefedUser as UserInfo;
     const ctx: RequestContext = newContext(user);
     if (p.kind !== 'resource') {
-      if (req.method !== 'GET')
-        throw errors.methodNotAllowed(`${req.method} is not allowed on ${url.pathname}`);
+      if (req.method !== 'GET') throw errors.methodNotAllowed(`${req.method} is not allowed on ${pathname}`);
       return this.serveDiscovery(req, reply, p);
     }
     req.edgefedRoute = { verb: req.method, group: p.group, resource: p.resource };
@@ -270,7 +277,7 @@ export class ApiServer {
     };
     reply.header('Audit-Id', req.id);
     req.edgefedWarnings = ctx.warnings;
-    return handleResource(deps, req, reply, p, ctx, url.searchParams);
+    return handleResource(deps, req, reply, p, ctx, query);
   }
 
   private serveDiscovery(
@@ -307,6 +314,7 @@ export class ApiServer {
   private sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
     let api: ApiError;
     if (err instanceof ApiError) api = err;
+    else if (err instanceof StoreError && STORE_ERRORS[err.code]) api = storeError(err);
     else {
       const code = (err as { code?: string }).code;
       const statusCode = (err as { statusCode?: number }).statusCode;
@@ -316,6 +324,8 @@ export class ApiServer {
         );
       else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
         api = errors.unsupportedMediaType((err as Error).message);
+      else if (err instanceof URIError)
+        api = errors.badRequest(`the request path is not valid: ${err.message}`);
       else if (statusCode && statusCode >= 400 && statusCode < 500)
         api = new ApiError(statusCode, 'BadRequest', (err as Error).message);
       else {
@@ -329,6 +339,36 @@ export class ApiServer {
     if (reply.sent || reply.raw.headersSent) return reply;
     return reply.code(api.code).type('application/json').send(JSON.stringify(api.toStatus()));
   }
+}
+
+/** Store errors that escaped a handler without a resource name: still the client's 409/404. */
+const STORE_ERRORS: Partial<Record<StoreErrorCode, (e: StoreError) => ApiError>> = {
+  Conflict: () =>
+    new ApiError(
+      409,
+      'Conflict',
+      'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again',
+    ),
+  NotFound: () => errors.notFoundPath(),
+  Compacted: (e) => errors.expired(`too old resource version: ${e.message}`),
+  Closed: () => errors.unavailable('the storage is shutting down'),
+};
+
+function storeError(e: StoreError): ApiError {
+  return STORE_ERRORS[e.code]?.(e) ?? errors.internal(e.message);
+}
+
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The path (percent-decoding checked) and the query of a request URL. */
+function splitUrl(url: string): [string, string] {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  // Throws URIError on a malformed escape: answered as 400 by sendError.
+  decodeURIComponent(path);
+  return [path, q < 0 ? '' : url.slice(q + 1)];
 }
 
 declare module 'fastify' {

@@ -3,6 +3,7 @@ import { errors } from '../errors.js';
 import { decodeContinue } from '../rest/continue-token.js';
 import { parseListQuery } from '../rest/list-query.js';
 import type { KubeObject } from '../../api/kubernetes.js';
+import { decodeText } from './decode.js';
 import { send, shapeObject } from './encode.js';
 import type { ResourceRequest } from './resource-request.js';
 
@@ -68,16 +69,14 @@ function deleteOptions(
   let preconditions: { uid?: string; resourceVersion?: string } | undefined;
   const raw = typeof req.body === 'string' ? req.body.trim() : '';
   if (raw) {
-    let body: {
+    const decoded = decodeText(raw, 'json').value;
+    if (decoded === null || typeof decoded !== 'object' || Array.isArray(decoded))
+      throw errors.badRequest('the DeleteOptions body must be a JSON object');
+    const body = decoded as {
       dryRun?: string[];
       preconditions?: { uid?: string; resourceVersion?: string };
       propagationPolicy?: string;
     };
-    try {
-      body = JSON.parse(raw) as typeof body;
-    } catch (e) {
-      throw errors.badRequest(`the DeleteOptions body could not be decoded: ${(e as Error).message}`);
-    }
     if (body.propagationPolicy && !['Background', 'Foreground', 'Orphan'].includes(body.propagationPolicy)) {
       throw errors.badRequest(`propagationPolicy: Unsupported value: "${body.propagationPolicy}"`);
     }

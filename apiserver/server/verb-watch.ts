@@ -4,16 +4,14 @@ import { parseListQuery } from '../rest/list-query.js';
 import { startWatch, type WatchEventType } from '../rest/watch.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import { shapeObject } from './encode.js';
+import { watchTimeoutSeconds } from './query-params.js';
 import type { ResourceRequest } from './resource-request.js';
 
 /** A watch: a chunked stream of JSON events, one per line, until timeout, error or disconnect. */
 export async function serveWatch(r: ResourceRequest): Promise<void> {
   const { deps, reply, info, version, ns, q, neg } = r;
   const lq = parseListQuery(info, version, q, decodeContinue);
-  const timeoutParam = q.get('timeoutSeconds');
-  const timeoutSec = timeoutParam ? Number(timeoutParam) : 1800 + Math.floor(Math.random() * 1800);
-  if (!Number.isFinite(timeoutSec) || timeoutSec < 0)
-    throw errors.badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  const timeoutSec = watchTimeoutSeconds(q);
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
