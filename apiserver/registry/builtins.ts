@@ -1,6 +1,7 @@
 import { builtinListType } from '../patch/builtin-patch-meta.js';
 import { builtinSelectableFields } from '../selectors/field-selector.js';
 import type { ListTypeResolver } from '../../api/kubernetes.js';
+import { EXTRA_KINDS } from './extra-kinds.js';
 import { ALL_VERBS, type ResourceInfo, type ScaleSubresource } from './resource-info.js';
 
 /** Per-kind behaviour of built-in resources that the generic store needs to know. */
@@ -11,7 +12,7 @@ export interface BuiltinTraits {
   nameRule: 'subdomain' | 'label' | 'pathSegment';
 }
 
-interface BuiltinSpec {
+export interface BuiltinSpec {
   group: string;
   version: string;
   resource: string;
@@ -224,6 +225,7 @@ const SPECS: BuiltinSpec[] = [
     status: true,
     generation: true,
   },
+  ...EXTRA_KINDS,
 ];
 
 const traits = new Map<string, BuiltinTraits>();

@@ -1,6 +1,7 @@
 import { errors } from '../errors.js';
 import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js';
 import { builtinTraits } from '../registry/builtins.js';
+import { validateExtraKind } from '../registry/extra-kinds.js';
 import { applyDefaults } from '../schema/defaults.js';
 import { pruneUnknownFields } from '../schema/prune.js';
 import { validateAgainstSchema } from '../schema/validate.js';
@@ -41,6 +42,7 @@ export function validateObject(info: ResourceInfo, version: ResourceVersion, obj
   const nameRule = builtinTraits(info.group, info.resource)?.nameRule ?? 'subdomain';
   causes.push(...validateObjectMeta(obj.metadata, { namespaced: info.namespaced, nameRule }));
   if (version.schema) causes.push(...validateAgainstSchema(obj, version.schema));
+  if (info.builtin) causes.push(...validateExtraKind(info.group, info.kind, obj));
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions') {
     causes.push(...validateCustomResourceDefinition(obj));
   }
