@@ -33,6 +33,7 @@ import { newContext, type RequestContext, type UserInfo } from '../rest/context.
 import { ObjectStorage } from '../rest/storage.js';
 import { StoreError, type Store, type StoreErrorCode } from '../storage/store.js';
 import { connectKey, type ConnectHandler } from './connect.js';
+import { createKey, type CreateHandler } from './virtual-create.js';
 import { CrdRegistrar } from './crd-registrar.js';
 import { LifecycleWorker } from './lifecycle.js';
 import { ApiMetrics } from './metrics.js';
@@ -86,6 +87,7 @@ export class ApiServer {
   private readonly lifecycle: LifecycleWorker;
   private readonly watchClosers = new Set<() => void>();
   private readonly connectHandlers = new Map<string, ConnectHandler>();
+  private readonly createHandlers = new Map<string, CreateHandler>();
   private readonly authorizer: Authorizer;
   private compactTimer: NodeJS.Timeout | undefined;
   private eventTtl?: EventTtl;
@@ -132,6 +134,11 @@ export class ApiServer {
    */
   registerConnect(group: string, resource: string, subresource: string, handler: ConnectHandler): void {
     this.connectHandlers.set(connectKey(group, resource, subresource), handler);
+  }
+
+  /** Serve POSTs on a create-only resource or subresource (reviews, serviceaccounts/token) with a handler. */
+  registerCreate(group: string, resource: string, subresource: string, handler: CreateHandler): void {
+    this.createHandlers.set(createKey(group, resource, subresource), handler);
   }
 
   async start(): Promise<void> {
@@ -274,6 +281,7 @@ export class ApiServer {
       metrics: this.metrics,
       watchClosers: this.watchClosers,
       connect: this.connectHandlers,
+      creates: this.createHandlers,
     };
     reply.header('Audit-Id', req.id);
     req.edgefedWarnings = ctx.warnings;

@@ -7,6 +7,7 @@ import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js
 import type { RequestContext } from '../rest/context.js';
 import type { ObjectStorage } from '../rest/storage.js';
 import type { ConnectHandler } from './connect.js';
+import type { CreateHandler } from './virtual-create.js';
 import type { ApiMetrics } from './metrics.js';
 
 export type ResourcePath = Extract<ApiPath, { kind: 'resource' }>;
@@ -20,6 +21,8 @@ export interface ResourceDeps {
   watchClosers: Set<() => void>;
   /** Connect subresources (pods/log) by connectKey(). */
   connect: ReadonlyMap<string, ConnectHandler>;
+  /** Create-only virtual resources and subresources (reviews, serviceaccounts/token) by createKey(). */
+  creates?: ReadonlyMap<string, CreateHandler>;
 }
 
 /** One authorized request on a resource, resolved: what every verb handler works from. */

@@ -6,6 +6,7 @@ import { groupVersion } from '../registry/resource-info.js';
 import type { RequestContext } from '../rest/context.js';
 import { connectKey } from './connect.js';
 import { handleConnect } from './connect-route.js';
+import { createKey, serveVirtualCreate } from './virtual-create.js';
 import type { ResourceDeps, ResourcePath, ResourceRequest } from './resource-request.js';
 import { serveCreate } from './verb-create.js';
 import { serveDelete, serveDeleteCollection } from './verb-delete.js';
@@ -72,6 +73,11 @@ export async function handleResource(
     ? deps.connect.get(connectKey(info.group, info.resource, p.subresource))
     : undefined;
   if (connect && p.name !== undefined) return handleConnect(base, connect);
+  const create = deps.creates?.get(createKey(info.group, info.resource, p.subresource));
+  if (create && (p.subresource === undefined) === (p.name === undefined)) {
+    const at = { info, version, namespace: ns, name: p.name, subresource: p.subresource };
+    return serveVirtualCreate(create, deps.authorizer, req, reply, at, ctx, q);
+  }
   if (p.subresource && !['status', 'scale'].includes(p.subresource)) throw errors.notFoundPath();
   if (p.subresource === 'status' && !version.subresources.status) throw errors.notFoundPath();
   if (p.subresource === 'scale' && !version.subresources.scale) throw errors.notFoundPath();
