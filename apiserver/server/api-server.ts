@@ -124,6 +124,10 @@ export class ApiServer {
       forceCloseConnections: true,
       // kube-apiserver serves /healthz/, /version/, /api/ like /healthz, /version, /api.
       routerOptions: { ignoreTrailingSlash: true },
+      // A URL the router cannot decode is a 400 Status like any other error.
+      frameworkErrors: (err, req, reply) => {
+        this.sendError(err, req, reply);
+      },
     });
     this.setup();
   }
@@ -332,8 +336,8 @@ export class ApiServer {
         );
       else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
         api = errors.unsupportedMediaType((err as Error).message);
-      else if (err instanceof URIError)
-        api = errors.badRequest(`the request path is not valid: ${err.message}`);
+      else if (err instanceof URIError || code === 'FST_ERR_BAD_URL')
+        api = errors.badRequest(`the request path is not valid: ${(err as Error).message}`);
       else if (statusCode && statusCode >= 400 && statusCode < 500)
         api = new ApiError(statusCode, 'BadRequest', (err as Error).message);
       else {
