@@ -1,3 +1,5 @@
+import { EventBroadcaster, refFor, type EventRecorder } from '../../client/events.js';
+import { schedulingMessage } from '../sync/events.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeClient } from '../../client/client.js';
 import { isNotFound } from '../../client/errors.js';
@@ -33,6 +35,8 @@ export const DEFAULT_FAILOVER_GRACE_SECONDS = 60;
  */
 export class ReplicaSchedulingController {
   private readonly rsps: Informer<ReplicaSchedulingPreference>;
+  private readonly broadcaster: EventBroadcaster;
+  private readonly events: EventRecorder;
   private readonly queue = new WorkQueue();
   private running: Promise<void> | undefined;
 
@@ -43,6 +47,8 @@ export class ReplicaSchedulingController {
     private readonly defaultGraceSeconds = DEFAULT_FAILOVER_GRACE_SECONDS,
     private readonly now: () => number = Date.now,
   ) {
+    this.broadcaster = new EventBroadcaster({ client, log });
+    this.events = this.broadcaster.newRecorder({ component: 'edgefed-scheduling-controller' });
     this.rsps = new Informer({
       kc: client.kc,
       listPath: '/apis/scheduling.kubefed.io/v1alpha1/replicaschedulingpreferences',
@@ -70,6 +76,7 @@ export class ReplicaSchedulingController {
     this.queue.shutdown();
     await this.rsps.stop();
     await this.running;
+    await this.broadcaster.shutdown();
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {
@@ -130,6 +137,13 @@ export class ReplicaSchedulingController {
         .catch((e: unknown) => {
           if (!isNotFound(e)) throw e;
         });
+      const rspType = { apiVersion: 'scheduling.kubefed.io/v1alpha1', kind: 'ReplicaSchedulingPreference' };
+      this.events.event(
+        refFor(rsp, rspType),
+        'Normal',
+        'ReplicasScheduled',
+        schedulingMessage(status.clusters, failedOver),
+      );
     }
     // Wake up when the next not-Ready cluster's grace period runs out.
     const deadlines = clusters

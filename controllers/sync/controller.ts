@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/kubernetes.js';
 import type { KubeClient } from '../../client/client.js';
+import { EventBroadcaster } from '../../client/events.js';
 import { Informer } from '../../client/informer.js';
 import type { RuntimeLogger } from '../../client/log.js';
 import {
@@ -33,6 +34,7 @@ export class SyncController {
   private readonly namespaces: Informer<KubeObject>;
   private readonly syncers = new Map<string, TypeSyncer>();
   private readonly shared: SyncShared;
+  private readonly broadcaster: EventBroadcaster;
   private readonly clusterNamespaces: ClusterNamespaces;
   private nsTimer: NodeJS.Timeout | undefined;
   private nsRunning = false;
@@ -58,7 +60,9 @@ export class SyncController {
       labelSelector: CLUSTER_LABEL,
       logger: log,
     });
+    this.broadcaster = new EventBroadcaster({ client: opts.client, log });
     this.shared = {
+      events: this.broadcaster.newRecorder({ component: 'edgefed-sync-controller' }),
       client: opts.client,
       clusters: this.clusters,
       works: this.works,
@@ -144,6 +148,7 @@ export class SyncController {
     await Promise.all(
       [this.ftcs, this.clusters, this.works, this.namespaces].map((i) => (i as Informer<KubeObject>).stop()),
     );
+    await this.broadcaster.shutdown();
   }
 
   /** The KubeFedCluster informer, shared with other controllers. */

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/kubernetes.js';
 import type { KubeClient } from '../../client/client.js';
+import { refFor, type EventRecorder } from '../../client/events.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
 import { Informer } from '../../client/informer.js';
 import type { RuntimeLogger } from '../../client/log.js';
@@ -25,6 +26,7 @@ import { applyNamespaceRule, selectClusters } from './placement.js';
 import { renderForCluster, validateOverrides } from './render.js';
 import { foldClusterStatus, statusEqual } from './status-fold.js';
 import { workName } from './work-name.js';
+import { federatedEvents } from './events.js';
 import { decideWork, replacement } from './work-drift.js';
 
 /** Shared by every type's loop: clusters, Works, and the FederatedNamespaces for the namespace rule. */
@@ -41,6 +43,8 @@ export interface SyncShared {
   log: RuntimeLogger;
   now(): Date;
   workers: number;
+  /** kubefed's Events on the federated objects (events.ts). */
+  events: EventRecorder;
 }
 
 export const WORK_SOURCE_INDEX = 'source';
@@ -281,7 +285,6 @@ export class TypeSyncer {
       deletingWaitingFor: leaving,
       placementError,
     });
-    await this.recordOverrideEvents(fed, renderErrors);
     const terminating = [...current.values()].some((w) => w.metadata.deletionTimestamp);
     return leaving.length > 0 || terminating ? { requeueAfterMs: DELETION_RECHECK_MS } : undefined;
   }
@@ -407,49 +410,24 @@ export class TypeSyncer {
     try {
       await this.shared.client.patch(path, [{ op: 'add', path: '/status', value: status }], 'json');
     } catch (e) {
-      if (!isNotFound(e)) throw e;
+      if (isNotFound(e)) return;
+      throw e;
     }
-  }
-
-  /** An Event per cluster whose overrides newly fail, so `kubectl describe` and `get events` show it. */
-  private async recordOverrideEvents(
-    fed: FederatedObject,
-    errorsByCluster: Map<string, string>,
-  ): Promise<void> {
-    if (errorsByCluster.size === 0) return;
-    const before = new Map((fed.status?.clusters ?? []).map((c) => [c.name, c.status]));
-    for (const [cluster, message] of errorsByCluster) {
-      if (before.get(cluster) === 'ApplyOverridesFailed') continue;
-      const ns = fed.metadata.namespace ?? 'default';
-      const now = this.shared
-        .now()
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z');
-      await this.shared.client
-        .create(`/api/v1/namespaces/${ns}/events`, {
-          apiVersion: 'v1',
-          kind: 'Event',
-          // Named as client-go's event recorder names events: <object>.<unique hex>.
-          metadata: {
-            name: `${String(fed.metadata.name)}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`,
-            namespace: ns,
-          },
-          involvedObject: {
-            apiVersion: fed.apiVersion,
-            kind: fed.kind,
-            name: fed.metadata.name,
-            namespace: fed.metadata.namespace,
-            uid: fed.metadata.uid,
-          },
-          reason: 'ApplyOverridesFailed',
-          message: `cluster ${cluster}: ${message}`,
-          type: 'Warning',
-          source: { component: 'edgefed-sync-controller' },
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        })
-        .catch((e: unknown) => this.shared.log.warn({ err: e }, 'could not record event'));
-    }
+    const t = this.targetType;
+    const target = {
+      kind: t.kind,
+      name: [fed.metadata.namespace, fed.metadata.name].filter(Boolean).join('/'),
+    };
+    const ref = refFor(fed, {
+      apiVersion: `${this.federatedType.group}/${this.federatedType.version}`,
+      kind: this.federatedType.kind,
+    });
+    for (const e of federatedEvents(
+      target,
+      fed.status,
+      status,
+      (c) => input.works.get(c)?.metadata.generation,
+    ))
+      this.shared.events.event(ref, e.type, e.reason, e.message);
   }
 }

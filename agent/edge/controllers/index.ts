@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../client/client.js';
 import { silentLogger, type RuntimeLogger } from '../../../client/log.js';
 import { DeploymentController } from './deployment/controller.js';
+import { SiteEvents } from './events.js';
 import { EndpointsController } from './endpoints/controller.js';
 import { GarbageCollector } from './gc/controller.js';
 import { DEFAULT_JOB_BACKOFF_BASE_MS, DEFAULT_JOB_BACKOFF_MAX_MS } from './job/backoff.js';
@@ -48,8 +49,10 @@ interface Runnable {
 export function startSiteControllers(opts: SiteControllersOptions): SiteControllers {
   const log = opts.log ?? silentLogger;
   const informers = createSiteInformers(opts.kc, log, opts.resyncMs);
+  const client = new KubeClient(opts.kc, { fieldManager: FIELD_MANAGER });
   const ctx: SiteContext = {
-    client: new KubeClient(opts.kc, { fieldManager: FIELD_MANAGER }),
+    client,
+    events: new SiteEvents(client, log),
     informers,
     log,
     nodeName: opts.nodeName,
@@ -91,6 +94,7 @@ export function startSiteControllers(opts: SiteControllersOptions): SiteControll
       abort(new Error('site controllers stopped before their caches synced'));
       await Promise.all(controllers.map((c) => c.stop()));
       await Promise.all(allInformers(informers).map((i) => i.stop()));
+      await ctx.events.shutdown();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../../api/kubernetes.js';
 import type { KubeClient } from '../../../client/client.js';
 import { Informer } from '../../../client/informer.js';
 import type { RuntimeLogger } from '../../../client/log.js';
+import type { SiteEvents } from './events.js';
 import { controllerOf } from './meta.js';
 import type { Endpoints, EndpointSlice } from './endpoints/types.js';
 import type { Deployment, Job, Pod, ReplicaSet, Service } from './types.js';
@@ -37,6 +38,8 @@ export interface SiteContext {
   nodeIp: string;
   workers: number;
   now(): Date;
+  /** controller-manager's Events (events.ts). */
+  events: SiteEvents;
 }
 
 export function createSiteInformers(kc: KubeConfig, log: RuntimeLogger, resyncMs?: number): SiteInformers {

@@ -7,6 +7,7 @@ import type { KubeClient } from '../../../client/client.js';
 import { isNotFound } from '../../../client/errors.js';
 import { microTime } from '../../../client/leader-election.js';
 import type { RuntimeLogger } from '../../../client/log.js';
+import type { EventRecorder } from '../../../client/events.js';
 import type { KubeObject } from '../../../api/kubernetes.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { gatherNodeFacts } from './node-facts.js';
@@ -31,9 +32,15 @@ export interface NodeHeartbeatOptions {
   dataDir: string;
   intervalMs: number;
   log: RuntimeLogger;
+  /** kubelet's node Events (Starting, NodeReady / NodeNotReady). */
+  events?: EventRecorder;
 }
 
 type NodeObject = KubeObject & { status?: NodeStatus };
+
+function isReady(s: NodeStatus | undefined): boolean {
+  return s?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
 
 export class NodeHeartbeat {
   private timer?: NodeJS.Timeout;
@@ -94,6 +101,13 @@ export class NodeHeartbeat {
     if (nodeStatusChanged(node.status, next) || now - this.lastReport >= REPORT_EVERY_MS) {
       await this.o.client.mergePatch(`${this.nodePath}/status`, { status: next });
       this.lastReport = now;
+      const ready = isReady(next);
+      if (ready !== isReady(node.status)) {
+        // kubelet refers to its Node with the node name as uid.
+        const ref = { apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid: this.o.nodeName };
+        const what = ready ? 'NodeReady' : 'NodeNotReady';
+        this.o.events?.event(ref, 'Normal', what, `Node ${this.o.nodeName} status is now: ${what}`);
+      }
     }
     await this.renewLease(node.metadata.uid, now);
   }

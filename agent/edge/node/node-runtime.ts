@@ -19,6 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import type { Readable } from 'node:stream';
 import { errors } from '../../../apiserver/errors.js';
 import { KubeClient } from '../../../client/client.js';
+import { EventBroadcaster, type EventRecorder } from '../../../client/events.js';
 import { Informer } from '../../../client/informer.js';
 import { silentLogger, type RuntimeLogger } from '../../../client/log.js';
 import { WorkQueue, runWorkers } from '../../../client/workqueue.js';
@@ -27,6 +28,7 @@ import { KUBELET_BACKOFF, type BackoffConfig } from './backoff.js';
 import { ContainerCache } from './container-cache.js';
 import { engineId, logContainerName, logTarget } from './log-target.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
+import { KubeletEvents } from './pod-events.js';
 import { PodSyncer } from './pod-sync.js';
 import { ProbeManager } from './probe-manager.js';
 import type { Pod } from './types.js';
@@ -77,6 +79,10 @@ export class NodeRuntime {
   private readonly heartbeat: NodeHeartbeat;
   private readonly probes: ProbeManager;
   private readonly syncer: PodSyncer;
+  /** Events: best effort, asynchronous (client/events.ts). */
+  private readonly broadcaster: EventBroadcaster;
+  private readonly nodeEvents: EventRecorder;
+  private readonly podEvents: KubeletEvents;
   private engineName = '';
   private simulated = false;
   private workers?: Promise<void>;
@@ -96,6 +102,13 @@ export class NodeRuntime {
     this.client = new KubeClient(opts.kc, { fieldManager: 'kubelet' });
     this.informer = new Informer<Pod>({ kc: opts.kc, listPath: '/api/v1/pods', logger: this.log });
     this.informer.addIndex(UID_INDEX, (p) => (p.metadata.uid ? [p.metadata.uid] : []));
+    this.broadcaster = new EventBroadcaster({ client: this.client, log: this.log });
+    this.nodeEvents = this.broadcaster.newRecorder({ component: 'kubelet', host: opts.nodeName });
+    this.podEvents = new KubeletEvents(
+      this.nodeEvents,
+      this.broadcaster.newRecorder({ component: 'default-scheduler' }),
+      opts.nodeName,
+    );
     this.heartbeat = new NodeHeartbeat({
       client: this.client,
       engine: opts.engine,
@@ -104,12 +117,17 @@ export class NodeRuntime {
       dataDir: opts.dataDir,
       intervalMs: opts.nodeStatusIntervalMs ?? 10_000,
       log: this.log,
+      events: this.nodeEvents,
     });
     // The simulated flag is only known after info(); the closure reads it then.
     this.probes = new ProbeManager(
       opts.engine,
       () => this.simulated,
       (uid) => this.queue.add(uid),
+      (uid, container, kind, output) => {
+        const pod = this.podByUid(uid);
+        if (pod) this.podEvents.probeFailed(pod, container, kind, output);
+      },
     );
     const backoff: BackoffConfig = opts.crashBackoff ?? KUBELET_BACKOFF;
     this.syncer = new PodSyncer({
@@ -126,6 +144,7 @@ export class NodeRuntime {
       engineName: () => this.engineName,
       wake: (uid) => this.queue.add(uid),
       log: this.log,
+      events: this.podEvents,
     });
   }
 
@@ -138,6 +157,8 @@ export class NodeRuntime {
     if (this.started) throw new Error('NodeRuntime already started');
     this.started = true;
     mkdirSync(this.opts.dataDir, { recursive: true });
+    const node = { apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: this.nodeName };
+    this.nodeEvents.event(node, 'Normal', 'Starting', 'Starting kubelet.');
     await this.engineInfo();
     await this.heartbeat
       .start()
@@ -170,6 +191,7 @@ export class NodeRuntime {
     this.queue.shutdown();
     await Promise.all([this.informer.stop(), this.heartbeat.stop(), this.polling, this.workers]);
     await this.syncer.drain();
+    await this.broadcaster.shutdown();
   }
 
   /** A container's log, chosen and refused as kubelet does (ApiError 404 / 400 with kube's messages). */

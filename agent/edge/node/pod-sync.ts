@@ -16,6 +16,7 @@ import type { ContainerCache } from './container-cache.js';
 import { referencedObjects, type ObjectLookups } from './env.js';
 import { groupByContainer, isExited, nowSeconds, type History } from './history.js';
 import { effectivePullPolicy, pullDecision } from './image-policy.js';
+import type { KubeletEvents } from './pod-events.js';
 import { computePodStatus, statusPatch, type ProbeView } from './pod-status.js';
 import { PodState } from './pod-state.js';
 import type { ProbeManager, ProbeSubject } from './probe-manager.js';
@@ -44,6 +45,8 @@ export interface PodSyncDeps {
   /** Wake the pod's sync now (after a background stop finished). */
   wake: (uid: string) => void;
   log: RuntimeLogger;
+  /** kubelet's Events (pod-events.ts); none when absent. */
+  events?: KubeletEvents;
 }
 
 export function podPath(namespace: string, name: string): string {
@@ -106,6 +109,9 @@ export class PodSyncer {
     this.stats.terminations++;
     const p = (async () => {
       const containers = this.d.cache.forPod(uid);
+      const evPod = pod ?? state?.lastPod;
+      for (const c of containers.filter((x) => x.status === 'running'))
+        if (evPod) this.d.events?.killing(evPod, c.labels[LABELS.container] ?? '');
       await Promise.all(
         containers
           .filter((c) => c.status === 'running')
@@ -117,6 +123,7 @@ export class PodSyncer {
       }
       await removePodDir(this.d.dataDir, uid);
       this.states.delete(uid);
+      this.d.events?.forget(uid);
       if (pod?.metadata.deletionTimestamp && !pod.metadata.finalizers?.length) {
         // As kubelet: once the containers are gone, the deletion completes.
         await this.d.client
@@ -148,6 +155,7 @@ export class PodSyncer {
     let state = this.states.get(uid);
     if (!state) this.states.set(uid, (state = new PodState(uid)));
     state.lastPod = pod;
+    this.d.events?.scheduled(pod);
     const ctx: SyncContext = { pod, state, now: Date.now(), waiting: new Map() };
     const terminal = isTerminalPhase(pod.status?.phase);
 
@@ -167,6 +175,7 @@ export class PodSyncer {
         case 'wait':
           ctx.waiting.set(container.name, action.waiting);
           this.requeue(ctx, action.retryInMs);
+          if (action.waiting.reason === 'CrashLoopBackOff') this.d.events?.crashLoop(pod, container);
           break;
         case 'kill':
           this.kill(pod, container, action.id);
@@ -205,6 +214,7 @@ export class PodSyncer {
   /** Forgets a pod whose uid is neither in the API nor in the engine. */
   forget(uid: string): void {
     this.states.delete(uid);
+    this.d.events?.forget(uid);
     this.d.probes.removePod(uid);
   }
 
@@ -238,7 +248,9 @@ export class PodSyncer {
   private async startExisting(ctx: SyncContext, container: Container, id: string): Promise<void> {
     try {
       await this.d.engine.startContainer(id);
+      this.d.events?.started(ctx.pod, container);
     } catch (e) {
+      this.d.events?.failed(ctx.pod, container, engineMessage(e));
       ctx.state.overrides.set(id, { error: engineMessage(e), finishedAt: new Date().toISOString() });
       ctx.waiting.set(container.name, { reason: 'RunContainerError', message: engineMessage(e) });
       this.requeue(ctx, 0);
@@ -256,6 +268,7 @@ export class PodSyncer {
       this.d.maxGraceSeconds,
     );
     const uid = pod.metadata.uid ?? '';
+    this.d.events?.killing(pod, container.name, 'liveness');
     this.d.log.info(
       { pod: podRef(pod), container: container.name },
       'container failed its liveness probe; restarting it',
@@ -284,21 +297,31 @@ export class PodSyncer {
     const policy = effectivePullPolicy(image, c.imagePullPolicy);
     const present = await this.d.engine.imagePresent(image).catch(() => false);
     const decision = pullDecision(image, policy, present);
-    if (decision.action === 'use') return undefined;
-    if (decision.action === 'fail') return { reason: decision.reason, message: decision.message };
+    if (decision.action === 'use') {
+      if (present) this.d.events?.alreadyPresent(ctx.pod, c);
+      return undefined;
+    }
+    if (decision.action === 'fail') {
+      this.d.events?.neverPull(ctx.pod, c, decision.message);
+      return { reason: decision.reason, message: decision.message };
+    }
     const st = ctx.state;
     const entry = st.imageBackoffs.get(image);
     const remaining = entry ? backoffRemaining(entry, entry.lastUpdateMs, ctx.now, this.d.backoff) : 0;
     if (remaining > 0) {
       this.requeue(ctx, remaining);
       const prev = st.imageErrors.get(image);
+      this.d.events?.pullBackOff(ctx.pod, c);
       return {
         reason: 'ImagePullBackOff',
         message: `Back-off pulling image "${image}"${prev ? `: ErrImagePull: ${prev}` : ''}`,
       };
     }
+    this.d.events?.pulling(ctx.pod, c);
+    const pullStart = Date.now();
     try {
       await this.d.engine.pullImage(image);
+      this.d.events?.pulled(ctx.pod, c, Date.now() - pullStart);
       st.imageBackoffs.delete(image);
       st.imageErrors.delete(image);
       return undefined;
@@ -317,6 +340,7 @@ export class PodSyncer {
       this.requeue(ctx, Math.min(next.delayMs / 2, 1000));
       const reason =
         e instanceof EngineError && e.reason === 'InvalidImageName' ? 'InvalidImageName' : 'ErrImagePull';
+      this.d.events?.pullFailed(ctx.pod, c, reason, message);
       return { reason, message };
     }
   }
@@ -373,6 +397,7 @@ export class PodSyncer {
     if (volumeError) {
       // kubelet leaves such a pod in ContainerCreating (and says why in a FailedMount event).
       ctx.waiting.set(c.name, { reason: 'ContainerCreating', message: volumeError });
+      this.d.events?.failedMount(pod, volumeError);
       this.requeue(ctx, retryMs);
       return;
     }
@@ -385,6 +410,7 @@ export class PodSyncer {
     });
     if (!spec.ok) {
       ctx.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: spec.message });
+      this.d.events?.failed(pod, c, spec.message);
       this.requeue(ctx, retryMs);
       return;
     }
@@ -394,15 +420,19 @@ export class PodSyncer {
       this.stats.creates++;
     } catch (e) {
       ctx.waiting.set(c.name, { reason: 'CreateContainerError', message: engineMessage(e) });
+      this.d.events?.failed(pod, c, engineMessage(e));
       this.requeue(ctx, retryMs);
       // The name may exist already (the cache missed a container): look again before retrying.
       await this.refreshPod(pod.metadata.uid ?? '').catch(() => undefined);
       return;
     }
+    this.d.events?.created(pod, c);
     await this.refresh(id);
     try {
       await this.d.engine.startContainer(id);
+      this.d.events?.started(pod, c);
     } catch (e) {
+      this.d.events?.failed(pod, c, engineMessage(e));
       state.overrides.set(id, { error: engineMessage(e), finishedAt: new Date().toISOString() });
       ctx.waiting.set(c.name, { reason: 'RunContainerError', message: engineMessage(e) });
       this.requeue(ctx, 0);

@@ -49,6 +49,14 @@ function failedForGood(w: Worker): boolean {
   );
 }
 
+/** What a failed probe says (our prober reports success or failure, not the check's output). */
+function probeOutput(p: Probe): string {
+  if (p.httpGet) return `HTTP probe failed on port ${String(p.httpGet.port)}${p.httpGet.path ?? '/'}`;
+  if (p.tcpSocket) return `dial tcp port ${String(p.tcpSocket.port)}: connection failed`;
+  if (p.grpc) return `grpc probe failed on port ${String(p.grpc.port)}`;
+  return 'command exited with a non-zero code';
+}
+
 export class ProbeManager {
   private readonly byContainer = new Map<string, ContainerProbes>();
   private readonly byPod = new Map<string, Set<string>>();
@@ -60,6 +68,8 @@ export class ProbeManager {
     private readonly simulated: () => boolean,
     /** A result changed for a container of this pod. */
     private readonly onChange: (podUid: string) => void,
+    /** A probe failed (kubelet's Unhealthy event). */
+    private readonly onFailure?: (podUid: string, container: string, kind: ProbeKind, output: string) => void,
   ) {}
 
   /** Makes the pod's probe workers exactly those of `running` (its running containers). */
@@ -170,6 +180,7 @@ export class ProbeManager {
       t.timeoutMs,
     );
     if (w.stopped) return;
+    if (!ok) this.onFailure?.(cp.subject.podUid, cp.subject.container.name, w.kind, probeOutput(w.probe));
     const before = w.state.result;
     w.state = probeStep(w.state, ok, t);
     const failed = failedForGood(w);

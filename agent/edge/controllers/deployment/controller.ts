@@ -297,6 +297,7 @@ export class DeploymentController {
     try {
       created = await this.ctx.client.create<ReplicaSet>(replicaSetsPath(ns), wanted);
       this.ctx.log.info({ deployment: objectKey(d), replicaSet: wanted.metadata.name }, 'created ReplicaSet');
+      this.ctx.events.scaled(d, String(created.metadata.name), 0, created.spec?.replicas ?? 0);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
       // Our cache has not seen it yet, or another object holds the name (a hash collision).
@@ -372,6 +373,7 @@ export class DeploymentController {
             }),
           `scale ReplicaSet ${op.name}`,
         );
+        this.ctx.events.scaled(pass.d, op.name, rs.spec?.replicas ?? 1, op.replicas);
         this.replace(pass, updated);
       }),
     );

@@ -94,8 +94,10 @@ export class JobController {
         this.expectations.expectCreate(key, podName);
         try {
           await this.ctx.client.create(podsPath(namespace), pod);
+          this.ctx.events.createdPod('Job', job, podName);
         } catch (e) {
           this.expectations.creationFailed(key, podName);
+          this.ctx.events.createPodFailed('Job', job, e);
           throw e;
         }
       });
@@ -111,6 +113,7 @@ export class JobController {
       );
       // Not recorded: the finalizers must stay until a pass records these pods.
       if (!written) return { requeueAfterMs: 1000 };
+      this.ctx.events.jobStatus(job, plan.status);
     }
     await this.removeFinalizers(plan.removeFinalizers);
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };

@@ -157,8 +157,10 @@ export class ReplicaSetController {
         this.expectations.expectCreate(key, name);
         try {
           await this.ctx.client.create(podsPath(ns), pod);
+          this.ctx.events.createdPod('ReplicaSet', rs, name);
         } catch (e) {
           this.expectations.creationFailed(key, name);
+          this.ctx.events.createPodFailed('ReplicaSet', rs, e);
           throw e;
         }
       });
@@ -187,6 +189,8 @@ export class ReplicaSetController {
     } finally {
       if (!found) this.expectations.deletionFailed(key, name);
     }
+    const rs = this.ctx.informers.replicaSets.get(key);
+    if (found && rs) this.ctx.events.deletedPod('ReplicaSet', rs, name);
   }
 }
 
