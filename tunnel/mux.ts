@@ -263,6 +263,7 @@ function parseHead(payload: Buffer): StreamHead {
     path: v.path,
     query: typeof v.query === 'string' ? v.query : '',
     headers: typeof v.headers === 'object' && v.headers !== null ? v.headers : {},
+    ...(typeof v.upgrade === 'string' && v.upgrade ? { upgrade: v.upgrade } : {}),
   };
 }
 

@@ -197,6 +197,7 @@ class MemberClient {
     const headers: http.OutgoingHttpHeaders = {
       ...forwardableHeaders(head.headers, ['authorization']),
       ...(opts.headers as http.OutgoingHttpHeaders | undefined),
+      ...(head.upgrade ? { connection: 'Upgrade', upgrade: head.upgrade } : {}),
     };
     const req = (secure ? https : http).request({
       ...opts,
@@ -206,7 +207,10 @@ class MemberClient {
       port: base.port || (secure ? 443 : 80),
       path: prefix + head.path + (head.query ? `?${head.query}` : ''),
       headers,
+      // An upgraded socket leaves the pool anyway; a dedicated one keeps the pool's sockets clean.
+      ...(head.upgrade ? { agent: false } : {}),
     });
+    if (head.upgrade) return this.upgrade(stream, req, head.upgrade);
     let complete = false;
     const abort = (): void => {
       if (!complete && !req.destroyed) req.destroy();
@@ -224,5 +228,39 @@ class MemberClient {
     });
     // The request body, under the tunnel's flow control (pipe pauses the stream when req is full).
     stream.pipe(req);
+  }
+
+  /**
+   * exec/attach/port-forward: the member switches protocols, then the member's socket and the
+   * stream are spliced (flow control both ways: pipe waits for the stream's credit and for the
+   * socket's drain). A refusal (403, 404...) comes back as an ordinary response.
+   */
+  private upgrade(stream: MuxStream, req: http.ClientRequest, upgrade: string): void {
+    const abort = (): void => {
+      if (!req.destroyed) req.destroy();
+    };
+    stream.once('close', abort);
+    req.once('error', (e) => stream.destroy(e));
+    req.once('upgrade', (res, socket, upgradeHead) => {
+      stream.removeListener('close', abort);
+      stream.respond({
+        status: 101,
+        headers: { ...forwardableHeaders(res.headers), upgrade: String(res.headers.upgrade ?? upgrade) },
+      });
+      if (upgradeHead.length) stream.write(upgradeHead);
+      socket.once('error', (e) => stream.destroy(e));
+      socket.once('close', () => {
+        if (!stream.writableEnded) stream.end();
+      });
+      stream.once('close', () => socket.destroy());
+      socket.pipe(stream);
+      stream.pipe(socket);
+    });
+    req.once('response', (res) => {
+      stream.respond({ status: res.statusCode ?? 502, headers: forwardableHeaders(res.headers) });
+      res.once('error', (e) => stream.destroy(e));
+      res.pipe(stream);
+    });
+    req.end();
   }
 }

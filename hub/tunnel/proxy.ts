@@ -14,6 +14,8 @@ import type { RuntimeLogger } from '../../client/log.js';
 import { PROXY_PREFIX } from '../../api/protocol.js';
 import { forwardableHeaders, type MuxStream, type ResponseHead } from '../../tunnel/mux.js';
 import type { SessionTable } from './sessions.js';
+import { spliceUpgrade } from './upgrade.js';
+import { upgradeOf } from '../../apiserver/server/connect.js';
 
 /** No response head from the member within this: 504 (a watch sends its head at once). */
 export const RESPONSE_HEAD_TIMEOUT_MS = 60_000;
@@ -64,6 +66,7 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger, fallbac
     if (!session && fallback && (await fallback(req, reply, target.cluster))) return;
     if (!session) throw errors.unavailable(`cluster ${target.cluster} is not connected`);
 
+    const upgrading = upgradeOf(req.raw) !== undefined;
     let stream: MuxStream;
     try {
       stream = session.mux.open({
@@ -71,6 +74,7 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger, fallbac
         path: target.path,
         query: target.query,
         headers: forwardableHeaders(req.headers, ['authorization']),
+        ...(upgrading ? { upgrade: String(req.headers.upgrade ?? '') } : {}),
       });
     } catch {
       // The session closed between the lookup and the open.
@@ -107,6 +111,7 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger, fallbac
     stream.once('response', (h: ResponseHead) => {
       clearTimeout(headTimer);
       head = h;
+      if (upgrading && h.status === 101 && spliceUpgrade(req.raw, res, stream, h)) return;
       const headers = forwardableHeaders(h.headers);
       res.writeHead(h.status, headers);
       // Send the head now: a watch may not have a first event for minutes.
@@ -134,8 +139,9 @@ export function proxyHandler(sessions: SessionTable, log: RuntimeLogger, fallbac
         'proxied',
       );
     });
-    // The request body streams through under the tunnel's flow control.
-    pipeBody(req, stream);
+    // The request body streams through under the tunnel's flow control (an upgrade has none: its
+    // bytes flow once the member switched protocols).
+    if (!upgrading) pipeBody(req, stream);
   };
 }
 

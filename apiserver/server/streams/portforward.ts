@@ -45,16 +45,22 @@ export function requirePortForwardUpgrade(req: ConnectRequest): void {
     );
 }
 
-const wss = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  maxPayload: 4 * 1024 * 1024,
-  handleProtocols: (offered) => (offered.has(TUNNELING_PROTOCOL) ? TUNNELING_PROTOCOL : false),
+/**
+ * `SPDY/3.1+portforward.k8s.io` is not an RFC 7230 token (the `/`), which `ws` refuses as a
+ * subprotocol: the header is taken off the request before the handshake and the chosen protocol
+ * put back into the 101 (kube-apiserver's gorilla-based server accepts it as is).
+ */
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4 * 1024 * 1024 });
+const tunnelled = new WeakSet<object>();
+wss.on('headers', (headers, req) => {
+  if (tunnelled.has(req)) headers.push(`Sec-WebSocket-Protocol: ${TUNNELING_PROTOCOL}`);
 });
 
 export function portForwardUpgrade(dial: PortDialer): HijackResult {
   return {
     hijack(conn) {
+      delete conn.req.headers['sec-websocket-protocol'];
+      tunnelled.add(conn.req);
       wss.handleUpgrade(conn.req, conn.socket, conn.head, (ws) => servePortForward(ws, dial));
     },
   };
