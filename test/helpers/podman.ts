@@ -56,6 +56,8 @@ const BUSYBOX_APPLETS = [
   'head',
   'tail',
   'grep',
+  // kubectl cp runs `tar` in the container.
+  'tar',
 ];
 const API = '/v1.41';
 const START_TIMEOUT_MS = 20_000;

@@ -151,15 +151,15 @@ export class DockerHttp {
   async upgrade(spec: RequestSpec): Promise<{ socket: Socket; head: Buffer }> {
     if (this.closed) throw new EngineError('EngineError', 'the container engine client is closed');
     const prefix = await this.versionPrefix();
-    const body = Buffer.from(JSON.stringify(spec.json ?? {}));
+    // No body unless there is JSON to send: an attach would take any body bytes as stdin.
+    const body = spec.json === undefined ? undefined : Buffer.from(JSON.stringify(spec.json));
     return new Promise((resolve, reject) => {
       const req = httpRequest({
         socketPath: this.socketPath,
         method: spec.method,
         path: prefix + spec.path + queryString(spec.query),
         headers: {
-          'content-type': 'application/json',
-          'content-length': body.length,
+          ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
           connection: 'Upgrade',
           upgrade: 'tcp',
         },
