@@ -39,6 +39,7 @@ import { LifecycleWorker } from './lifecycle.js';
 import { ApiMetrics } from './metrics.js';
 import { DEFAULT_EVENT_TTL_MS, EventTtl } from '../events/ttl.js';
 import { OpenApiCache } from './openapi.js';
+import { handleClientError } from './client-error.js';
 import { normalizeQuery } from './query-params.js';
 import { handleResource, type ResourceDeps } from './resource-routes.js';
 import { warningHeader } from './warning-header.js';
@@ -124,6 +125,8 @@ export class ApiServer {
       forceCloseConnections: true,
       // kube-apiserver serves /healthz/, /version/, /api/ like /healthz, /version, /api.
       routerOptions: { ignoreTrailingSlash: true },
+      // Unparsable HTTP and oversized headers: a Status on the raw socket, as every other error.
+      clientErrorHandler: handleClientError,
       // A URL the router cannot decode is a 400 Status like any other error.
       frameworkErrors: (err, req, reply) => {
         this.sendError(err, req, reply);
