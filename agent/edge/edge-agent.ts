@@ -17,6 +17,7 @@ export interface EdgeAgentOptions extends Omit<AgentOptions, 'member' | 'logger'
   sitePort?: number;
   crashBackoff?: EdgeSiteOptions['crashBackoff'];
   syncIntervalMs?: number;
+  metricsResolutionMs?: number;
 }
 
 export interface RunningEdgeAgent {
@@ -36,6 +37,7 @@ export async function startEdgeAgent(opts: EdgeAgentOptions): Promise<RunningEdg
     port: opts.sitePort,
     crashBackoff: opts.crashBackoff,
     syncIntervalMs: opts.syncIntervalMs,
+    metricsResolutionMs: opts.metricsResolutionMs,
   });
   let agent: RunningAgent;
   try {

@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { startSiteControllers } from './controllers/index.js';
 import type { ContainerEngine } from './engine/engine.js';
+import { metricsApi } from './metrics/api.js';
+import { MetricsScraper } from './metrics/scraper.js';
 import { NodeRuntime } from './node/node-runtime.js';
 import { podLogHandler } from './pod-logs.js';
 import { registerStreams } from './streams/handlers.js';
@@ -34,6 +36,8 @@ export interface EdgeSiteOptions {
   crashBackoff?: { baseMs: number; maxMs: number };
   /** Engine poll interval of the node runtime (default 2 s). */
   syncIntervalMs?: number;
+  /** How often metrics.k8s.io usage is scraped (metrics-server's 15 s by default). */
+  metricsResolutionMs?: number;
 }
 
 export interface EdgeSite {
@@ -96,6 +100,14 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
   });
   api.api.registerConnect('', 'pods', 'log', podLogHandler(runtime));
   registerStreams(api.api, { engine: opts.engine, nodeName: opts.nodeName });
+  const metrics = new MetricsScraper({
+    engine: opts.engine,
+    nodeName: opts.nodeName,
+    kc,
+    log: log.child({ component: 'metrics' }),
+    resolutionMs: opts.metricsResolutionMs,
+  });
+  api.api.registerAggregated(metricsApi(metrics));
   const controllers = startSiteControllers({
     kc,
     nodeName: opts.nodeName,
@@ -105,6 +117,7 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
   try {
     await runtime.start();
     await controllers.ready();
+    metrics.start();
   } catch (e) {
     await Promise.allSettled([controllers.stop(), runtime.stop()]);
     await api.close();
@@ -121,7 +134,7 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     stop() {
       // Containers keep running: an agent restart (or upgrade) must not restart the site's workloads.
       stopped ??= (async () => {
-        await Promise.allSettled([controllers.stop(), runtime.stop()]);
+        await Promise.allSettled([controllers.stop(), runtime.stop(), metrics.stop()]);
         await api.close();
       })();
       return stopped;

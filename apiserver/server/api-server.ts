@@ -32,6 +32,7 @@ import { ResourceRegistry } from '../registry/registry.js';
 import { newContext, type RequestContext, type UserInfo } from '../rest/context.js';
 import { ObjectStorage } from '../rest/storage.js';
 import { StoreError, type Store, type StoreErrorCode } from '../storage/store.js';
+import { addToDiscovery, serveAggregated, type AggregatedApi } from './aggregated.js';
 import { connectKey, type ConnectHandler } from './connect.js';
 import { createKey, type CreateHandler } from './virtual-create.js';
 import { CrdRegistrar } from './crd-registrar.js';
@@ -89,6 +90,7 @@ export class ApiServer {
   private readonly watchClosers = new Set<() => void>();
   private readonly connectHandlers = new Map<string, ConnectHandler>();
   private readonly createHandlers = new Map<string, CreateHandler>();
+  private readonly aggregated = new Map<string, AggregatedApi>();
   private readonly authorizer: Authorizer;
   private compactTimer: NodeJS.Timeout | undefined;
   private eventTtl?: EventTtl;
@@ -146,6 +148,12 @@ export class ApiServer {
   /** Serve POSTs on a create-only resource or subresource (reviews, serviceaccounts/token) with a handler. */
   registerCreate(group: string, resource: string, subresource: string, handler: CreateHandler): void {
     this.createHandlers.set(createKey(group, resource, subresource), handler);
+  }
+
+  /** Serve a read-only API group from a handler (metrics.k8s.io at an edge site), listed in discovery. */
+  registerAggregated(api: AggregatedApi): void {
+    this.aggregated.set(api.group, api);
+    addToDiscovery(this.registry, api);
   }
 
   async start(): Promise<void> {
@@ -281,6 +289,8 @@ export class ApiServer {
       return this.serveDiscovery(req, reply, p);
     }
     req.edgefedRoute = { verb: req.method, group: p.group, resource: p.resource };
+    const aggregated = this.aggregated.get(p.group);
+    if (aggregated) return serveAggregated(aggregated, this.authorizer, req, reply, p, ctx, query);
     const deps: ResourceDeps = {
       registry: this.registry,
       storage: this.storage,

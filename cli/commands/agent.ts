@@ -132,6 +132,13 @@ export function registerAgentCommands(program: Command): void {
         '10s',
       ),
     )
+    .addOption(
+      durationOption(
+        '--metrics-resolution <duration>',
+        'edge runtime: scrape metrics.k8s.io usage this often',
+        '15s',
+      ),
+    )
     .addOption(durationOption('--resync <duration>', 're-apply every cached Work this often', '30s'))
     .addOption(durationOption('--status-interval <duration>', 'refresh member statuses this often', '5s'))
     .addOption(
@@ -167,6 +174,7 @@ export function registerAgentCommands(program: Command): void {
         nodeIp?: string;
         sitePort?: number;
         crashBackoff: number;
+        metricsResolution: number;
       }) => {
         if (o.kubeconfig && o.inCluster)
           throw new Error('give either --kubeconfig or --in-cluster, not both');
@@ -185,6 +193,7 @@ export function registerAgentCommands(program: Command): void {
             nodeIp: o.nodeIp,
             sitePort: o.sitePort,
             crashBackoff: { baseMs: o.crashBackoff, maxMs: Math.max(o.crashBackoff, 300_000) },
+            metricsResolutionMs: o.metricsResolution,
             resyncMs: o.resync,
             statusIntervalMs: o.statusInterval,
             heartbeatIntervalMs: o.heartbeatInterval,
