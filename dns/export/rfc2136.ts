@@ -3,10 +3,13 @@
  * with TSIG (HMAC-SHA256), the way external-dns's rfc2136 provider does it: per changed name and
  * type, delete the RRset and add the new records; RRsets that disappear here are deleted there.
  *
- * Only our own RRsets are touched: the ones we created are listed in a state file (in the hub's
- * data dir), and a new RRset is created with prerequisites that fail when the server already has
- * one (see update.ts). If that happens and the server's RRset is exactly what we want (we wrote it
- * before a crash lost the state file), it is adopted; otherwise it is reported and left alone.
+ * Only our own records are touched: the ones we created are listed in a state file (in the hub's
+ * data dir), a new RRset is created with prerequisites that fail when the server already has one,
+ * and changes delete exactly our records, never a whole RRset (see update.ts). A claim is written
+ * to the state file before it is sent: if its answer is lost (timeout, crash) and the server later
+ * says the RRset exists, it is adopted only when it is exactly what that claim sent — the server
+ * holding it then proves nothing about who wrote it otherwise, so any other existing RRset, even
+ * one identical to ours, is reported and left alone.
  *
  * Updates go over TCP (no size limit, one connection per reconcile). Every response must carry a
  * TSIG signature that verifies against our request; a NOTAUTH with a TSIG error (wrong secret or
@@ -148,12 +151,15 @@ interface StateFile {
   server: string;
   zone: string;
   rrsets: RemoteRRset[];
+  /** Claims sent whose answer we have not seen: they may be on the server. */
+  claiming?: RemoteRRset[];
 }
 
 export class Rfc2136Exporter {
   readonly stats: Rfc2136Stats = { reconciles: 0, failures: 0, messages: 0, conflicts: 0, owned: 0 };
   private readonly log: RuntimeLogger;
   private readonly owned = new Map<string, RemoteRRset>();
+  private readonly claiming = new Map<string, RemoteRRset>();
   private readonly backoff = new Backoff(500, 30_000);
   private readonly server: string;
   private zones: ZoneSet | undefined;
@@ -212,6 +218,7 @@ export class Rfc2136Exporter {
       const s = JSON.parse(readFileSync(this.opts.stateFile, 'utf8')) as StateFile;
       if (s.version !== 1 || s.zone !== this.opts.zone || s.server !== this.server) return;
       for (const r of s.rrsets) this.owned.set(rrsetKey(r), r);
+      for (const r of s.claiming ?? []) this.claiming.set(rrsetKey(r), r);
       this.stats.owned = this.owned.size;
     } catch (e) {
       this.log.warn(
@@ -227,6 +234,7 @@ export class Rfc2136Exporter {
       server: this.server,
       zone: this.opts.zone,
       rrsets: [...this.owned.values()],
+      claiming: [...this.claiming.values()],
     };
     mkdirSync(dirname(this.opts.stateFile), { recursive: true });
     const tmp = `${this.opts.stateFile}.tmp`;
@@ -261,6 +269,74 @@ export class Rfc2136Exporter {
     return { ...want, ...rdataFromAnswers(pkt.answers ?? [], want.name, want.type) };
   }
 
+  /**
+   * Creates RRsets nobody has. Each claim is in the state file before it is sent, so an answer
+   * lost on the way (timeout, crash) cannot make our own RRset look foreign afterwards.
+   */
+  private async claim(conn: TcpExchange, claims: RemoteRRset[], conflicts: Set<string>): Promise<void> {
+    const { zone } = this.opts;
+    // A claim of an earlier attempt that is no longer wanted: if the server has what it sent, it
+    // is ours to remove (next pass); otherwise it never landed.
+    const wanted = new Set(claims.map(rrsetKey));
+    for (const [key, sent] of [...this.claiming]) {
+      if (wanted.has(key)) continue;
+      const there = await this.fetch(conn, sent);
+      this.claiming.delete(key);
+      if (sameRRset(there, sent)) {
+        this.owned.set(key, sent);
+        this.again = true;
+      }
+    }
+    if (claims.length === 0) return this.saveState();
+    // Claims of ours that may be on the server from an earlier attempt.
+    const earlier = new Map(this.claiming);
+    const unsent = new Set<string>();
+    for (const want of claims) {
+      const key = rrsetKey(want);
+      if (!this.claiming.has(key)) unsent.add(key);
+      this.claiming.set(key, want);
+    }
+    this.saveState();
+    try {
+      for (const want of claims) {
+        const key = rrsetKey(want);
+        unsent.delete(key);
+        const rcode = await this.exchange(conn, claimMessage(randomInt(65536), zone, want));
+        // An answer, whatever it is, settles the claim: it was applied (NOERROR) or it was not.
+        if (rcode === 'NOERROR') {
+          this.owned.set(key, want);
+          this.claiming.delete(key);
+          continue;
+        }
+        if (rcode !== 'YXRRSET' && rcode !== 'YXDOMAIN') {
+          this.claiming.delete(key);
+          throw new Error(`creating ${key} in ${zone} answered ${rcode}`);
+        }
+        const there = await this.fetch(conn, want);
+        const sent = earlier.get(key);
+        this.claiming.delete(key);
+        if (sent && sameRRset(there, sent)) {
+          this.owned.set(key, sent);
+          this.log.info(
+            { rrset: key, server: this.server },
+            'dns rfc2136: an earlier claim of ours whose answer was lost had been applied; adopted',
+          );
+          continue;
+        }
+        conflicts.add(key);
+        if (!this.reportedConflicts.has(key))
+          this.log.warn(
+            { rrset: key, server: this.server, zone, rcode },
+            'dns rfc2136: the server already has records there that are not ours; left alone',
+          );
+      }
+    } finally {
+      // Never sent: cannot be on the server because of us.
+      for (const key of unsent) this.claiming.delete(key);
+      this.saveState();
+    }
+  }
+
   private async reconcile(): Promise<void> {
     const zones = this.zones;
     if (!zones || this.stopped) return;
@@ -269,51 +345,24 @@ export class Rfc2136Exporter {
     try {
       const plan = planUpdates(desiredRRsets(zones, zone), this.owned);
       const conflicts = new Set<string>();
-      if (plan.claim.length + plan.replace.length + plan.remove.length > 0) {
+      if (plan.claim.length + plan.replace.length + plan.remove.length + this.claiming.size > 0) {
         conn = await TcpExchange.open(this.opts.host, this.opts.port, this.opts.timeoutMs ?? 10_000);
-        const changes = [
+        const changes: { r: RemoteRRset; from?: RemoteRRset; del: boolean }[] = [
           ...plan.remove.map((r) => ({ r, del: true })),
-          ...plan.replace.map((r) => ({ r, del: false })),
+          ...plan.replace.map((x) => ({ r: x.to, from: x.from, del: false })),
         ];
         for (let i = 0; i < changes.length; i += CHANGE_BATCH) {
           const batch = changes.slice(i, i + CHANGE_BATCH);
           const remove = batch.filter((c) => c.del).map((c) => c.r);
-          const replace = batch.filter((c) => !c.del).map((c) => c.r);
+          const replace = batch.flatMap((c) => (c.from ? [{ from: c.from, to: c.r }] : []));
           const rcode = await this.exchange(conn, changeMessage(randomInt(65536), zone, replace, remove));
           if (rcode !== 'NOERROR')
             throw new Error(`update of ${batch.length} RRsets in ${zone} answered ${rcode}`);
           for (const r of remove) this.owned.delete(rrsetKey(r));
-          for (const r of replace) this.owned.set(rrsetKey(r), r);
+          for (const { to } of replace) this.owned.set(rrsetKey(to), to);
           this.saveState();
         }
-        for (const want of plan.claim) {
-          const key = rrsetKey(want);
-          const rcode = await this.exchange(conn, claimMessage(randomInt(65536), zone, want));
-          if (rcode === 'NOERROR') {
-            this.owned.set(key, want);
-            continue;
-          }
-          if (rcode === 'YXRRSET' || rcode === 'YXDOMAIN') {
-            const there = await this.fetch(conn, want);
-            if (sameRRset(there, want)) {
-              this.owned.set(key, want);
-              this.log.info(
-                { rrset: key, server: this.server },
-                'dns rfc2136: adopted an RRset identical to ours',
-              );
-              continue;
-            }
-            conflicts.add(key);
-            if (!this.reportedConflicts.has(key))
-              this.log.warn(
-                { rrset: key, server: this.server, zone, rcode },
-                'dns rfc2136: the server already has records there that are not ours; left alone',
-              );
-            continue;
-          }
-          throw new Error(`creating ${key} in ${zone} answered ${rcode}`);
-        }
-        this.saveState();
+        await this.claim(conn, plan.claim, conflicts);
       }
       this.reportedConflicts = conflicts;
       this.stats.conflicts = conflicts.size;

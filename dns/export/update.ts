@@ -2,11 +2,13 @@
  * RFC 2136 UPDATE, the pure part: the RRsets we want on the remote zone, what to change given
  * the RRsets we own there, and the messages that change them.
  *
- * Ownership: we only ever touch RRsets we created (recorded in a state file by the caller). An
+ * Ownership: we only ever touch records we created (recorded in a state file by the caller). An
  * RRset we do not own yet is claimed with prerequisites (RFC 2136 §2.4) that fail if anything
  * is there already (that RRset, or a CNAME, or for a CNAME anything at the name), so a record
- * somebody else manages is never overwritten; a change to an owned RRset is "delete RRset, add
- * records", as external-dns's rfc2136 provider does it.
+ * somebody else manages is never overwritten. A change to an owned RRset deletes exactly the
+ * records we added (RFC 2136 §2.5.4, class NONE with RDATA) and adds the new ones: never the
+ * whole RRset (class ANY, as external-dns does), which would also delete any record someone
+ * else added to that name and type since we claimed it.
  */
 import type { Answer } from 'dns-packet';
 import { inZone } from '../names.js';
@@ -60,11 +62,18 @@ export function sameRRset(a: RemoteRRset, b: RemoteRRset): boolean {
   return a.ttl === b.ttl && a.rdata.length === b.rdata.length && a.rdata.every((d, i) => d === b.rdata[i]);
 }
 
+export interface Replacement {
+  /** What we own there now (the records we added). */
+  from: RemoteRRset;
+  /** What we want there. */
+  to: RemoteRRset;
+}
+
 export interface UpdatePlan {
   /** Wanted, not owned: created only if nothing is there. */
   claim: RemoteRRset[];
-  /** Owned and different: replaced. */
-  replace: RemoteRRset[];
+  /** Owned and different: our records replaced. */
+  replace: Replacement[];
   /** Owned and no longer wanted: deleted. */
   remove: RemoteRRset[];
 }
@@ -77,7 +86,7 @@ export function planUpdates(
   for (const [key, want] of desired) {
     const have = owned.get(key);
     if (!have) plan.claim.push(want);
-    else if (!sameRRset(have, want)) plan.replace.push(want);
+    else if (!sameRRset(have, want)) plan.replace.push({ from: have, to: want });
   }
   for (const [key, have] of owned) if (!desired.has(key)) plan.remove.push(have);
   return plan;
@@ -185,16 +194,25 @@ export function claimMessage(id: number, zone: string, r: RemoteRRset): Buffer {
   return message(id, zone, prereqs, adds(r));
 }
 
-/** Replaces and removes owned RRsets (deletions first, so a type change at a name works). */
+/** Deletes exactly these records (class NONE, TTL 0, with their RDATA), nothing else at the name. */
+function deletes(r: RemoteRRset): Buffer[] {
+  return r.rdata.map((d) => dataRR(toAnswer(r.name, r.type, 0, d), CLASS.NONE, 0));
+}
+
+/**
+ * Replaces and removes our records: our old records are deleted one by one (deletions first, so
+ * a record kept with a new TTL is deleted and added again), then the new ones added. Records of
+ * the same name and type that we did not add stay.
+ */
 export function changeMessage(
   id: number,
   zone: string,
-  replace: RemoteRRset[],
+  replace: Replacement[],
   remove: RemoteRRset[],
 ): Buffer {
   const updates: Buffer[] = [];
-  for (const r of [...remove, ...replace]) updates.push(emptyRR(r.name, TYPE[r.type], CLASS.ANY));
-  for (const r of replace) updates.push(...adds(r));
+  for (const r of [...remove, ...replace.map((x) => x.from)]) updates.push(...deletes(r));
+  for (const { to } of replace) updates.push(...adds(to));
   return message(id, zone, [], updates);
 }
 

@@ -227,8 +227,8 @@ describe('dns/export RFC 2136 plan and messages', () => {
       ['a'],
     );
     assert.deepEqual(
-      plan.replace.map((x) => x.name),
-      ['b'],
+      plan.replace.map((x) => `${x.from.ttl}->${x.to.ttl} ${x.to.name}`),
+      ['30->60 b'],
     );
     assert.deepEqual(
       plan.remove.map((x) => x.name),
@@ -282,16 +282,22 @@ describe('dns/export RFC 2136 plan and messages', () => {
     ]);
   });
 
-  it('a change deletes RRsets then adds the new records', () => {
+  it('a change deletes exactly our records (class NONE with RDATA, never the RRset) then adds the new ones', () => {
     const msg = changeMessage(
       2,
       'example.com',
-      [{ name: 'b.example.com', type: 'A', ttl: 30, rdata: ['2.2.2.2'] }],
+      [
+        {
+          from: { name: 'b.example.com', type: 'A', ttl: 60, rdata: ['2.2.2.1', '2.2.2.2'] },
+          to: { name: 'b.example.com', type: 'A', ttl: 30, rdata: ['2.2.2.2'] },
+        },
+      ],
       [{ name: 'd.example.com', type: 'TXT', ttl: 60, rdata: ['["x"]'] }],
     );
     assert.deepEqual(sections(msg), [
-      'upd 255 16 d.example.com 0 0',
-      'upd 255 1 b.example.com 0 0',
+      'upd 254 16 d.example.com 0 2',
+      'upd 254 1 b.example.com 0 4',
+      'upd 254 1 b.example.com 0 4',
       'upd 1 1 b.example.com 30 4',
     ]);
   });
