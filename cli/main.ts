@@ -1,34 +1,72 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { resolve } from 'node:path';
-import { createLogger } from '../hub/logger.js';
-import { parseDuration } from '../agent/duration.js';
-import { startHub } from '../hub/hub.js';
-import { addDnsOptions, dnsConfigFromCli } from '../dns/options.js';
-import { registerFederationCommands } from './commands/federation.js';
-import { registerControllersCommand } from './commands/controllers.js';
-import { addStoreOptions, etcdFromCli, type StoreCliOptions } from './commands/store-options.js';
-import { addReplicaOptions, replicaFromCli, type ReplicaCliOptions } from './commands/replica-options.js';
+/**
+ * The `edgefed` command. Every command's module is loaded only when that command runs (`edgefed
+ * --help` lists them from the table below without loading any), so a CLI call pays for what it
+ * uses: `edgefed clusters` loads no API server, `edgefed agent run` no hub, etcd or gRPC.
+ */
+import { Command } from 'commander';
 
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('must be a port number (0-65535)');
-  return n;
+interface CommandEntry {
+  /** Top-level command names the module registers, with the one-line summary `edgefed --help` shows. */
+  commands: Record<string, string>;
+  /** Names left out of `edgefed --help` (developer commands). */
+  hidden?: string[];
+  register(program: Command): Promise<void>;
 }
 
-/** kube-apiserver's --event-ttl: a duration (1h, 30s); 0 keeps events forever. */
-function eventTtl(v: string): number {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
+const COMMANDS: CommandEntry[] = [
+  {
+    commands: {
+      hub: 'Run the hub: the federation API (SQLite or etcd), controllers, agent gateway and DNS.',
+      apiserver: 'Run a bare Kubernetes-compatible API server (a member-cluster stand-in, like envtest).',
+    },
+    register: async (p) => (await import('./commands/hub.js')).registerHubCommands(p),
+  },
+  {
+    commands: {
+      enable: 'Enable federation of an API type (generates its Federated CRD and FederatedTypeConfig).',
+      disable: 'Disable federation of an API type.',
+      federate: 'Print or create the federated form of an existing object.',
+      generate: 'Generate the CRD YAML in crds/.',
+    },
+    hidden: ['generate'],
+    register: async (p) => (await import('./commands/federation.js')).registerFederationCommands(p),
+  },
+  {
+    commands: { controllers: 'Run the federation controllers against any Kubernetes API (in-cluster mode).' },
+    register: async (p) => (await import('./commands/controllers.js')).registerControllersCommand(p),
+  },
+  {
+    commands: { agent: 'Join a member cluster or edge site to a hub, and run its agent.' },
+    register: async (p) => (await import('./commands/agent.js')).registerAgentCommands(p),
+  },
+  {
+    commands: {
+      token: 'Create, list and delete bootstrap tokens for joining clusters.',
+      clusters: 'List joined clusters and their health; accept a pending one.',
+      unjoin: 'Remove a cluster from the federation.',
+    },
+    register: async (p) => (await import('./commands/clusters.js')).registerJoinCommands(p),
+  },
+  {
+    commands: {
+      kubeconfig: "Write a kubeconfig that reaches a member cluster's API through the hub's tunnel.",
+    },
+    register: async (p) => (await import('./commands/kubeconfig.js')).registerKubeconfigCommand(p),
+  },
+  {
+    commands: { join: 'Join a cluster the hub can reach (push mode, like kubefedctl join).' },
+    register: async (p) => (await import('./commands/join.js')).registerPushJoinCommand(p),
+  },
+  {
+    commands: { up: 'Start a hub and demo edge sites in one process (npm start).' },
+    register: async (p) => (await import('./commands/up.js')).registerUpCommand(p),
+  },
+];
 
-function positive(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
+/** The command a call runs: the first word that is not an option (`help <cmd>` counts as <cmd>). */
+function wantedCommand(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
 }
 
 const program = new Command();
@@ -38,153 +76,15 @@ program
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)');
 
-program
-  .command('hub')
-  .description('Run the hub: a Kubernetes-compatible API on SQLite, with the federation CRDs loaded.')
-  .option('--data-dir <dir>', 'where the database, PKI and admin.kubeconfig live', '.data/hub')
-  .option('--port <port>', 'HTTPS port (0 picks a free one)', port, 6443)
-  .option('--bind <addr>', 'address to listen on', '127.0.0.1')
-  .option('--advertise <names>', 'extra DNS names or IPs for the serving certificate (comma-separated)', '')
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-  .option('--no-controllers', 'serve the API only; run no federation controllers in this process')
-  .option(
-    '--heartbeat-threshold <seconds>',
-    'agent heartbeat age after which a cluster is NotReady (default 40)',
-    positive,
-  )
-  .option(
-    '--require-acceptance',
-    'clusters joining need `edgefed clusters accept <name>` before they get a certificate',
-  )
-  .option(
-    '--agent-cert-days <days>',
-    'lifetime of agent client certificates (agents renew at about 75%)',
-    positive,
-    365,
-  )
-  .option(
-    '--failover-grace <seconds>',
-    'how long a cluster may be not Ready before its scheduled replicas move',
-    positive,
-    60,
-  )
-  .option('--compact-interval <seconds>', 'how often superseded history is compacted', positive, 60)
-  .option('--compact-keep <revisions>', 'recent revisions kept watchable after compaction', positive, 10000)
-  .option(
-    '--event-ttl <duration>',
-    'how long an Event is kept after its last write (0: forever)',
-    eventTtl,
-    3_600_000,
-  )
-  .addHelpText(
-    'after',
-    '\nFirst start creates <data-dir>/pki (CA, serving and admin certificates) and <data-dir>/admin.kubeconfig.\n' +
-      'Then: kubectl --kubeconfig <data-dir>/admin.kubeconfig get namespaces',
-  )
-  .action(
-    async (
-      o: {
-        dataDir: string;
-        port: number;
-        bind: string;
-        advertise: string;
-        logLevel: string;
-        compactInterval: number;
-        compactKeep: number;
-        controllers: boolean;
-        heartbeatThreshold?: number;
-        requireAcceptance?: boolean;
-        agentCertDays: number;
-        failoverGrace: number;
-        eventTtl: number;
-      } & StoreCliOptions &
-        ReplicaCliOptions,
-    ) => {
-      const logger = createLogger(o.logLevel);
-      const { PushSupervisor } = await import('../push/supervisor.js');
-      const hub = await startHub({
-        pushAgents: (deps) => new PushSupervisor(deps),
-        dataDir: resolve(o.dataDir),
-        port: o.port,
-        bind: o.bind,
-        advertise: o.advertise
-          ? o.advertise
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : [],
-        logger,
-        compaction: { intervalMs: o.compactInterval * 1000, keepRevisions: o.compactKeep },
-        eventTtlMs: o.eventTtl,
-        controllers: o.controllers,
-        heartbeatThresholdSeconds: o.heartbeatThreshold,
-        requireAcceptance: o.requireAcceptance ?? false,
-        agentCertDays: o.agentCertDays,
-        failoverGraceSeconds: o.failoverGrace,
-        dns: dnsConfigFromCli(o),
-        etcd: etcdFromCli(o),
-        ...replicaFromCli(o),
-      });
-      process.stdout.write(
-        `edgefed hub is serving at ${hub.url}\n` +
-          `  export KUBECONFIG=${hub.kubeconfigPath}\n` +
-          `  kubectl get namespaces\n`,
-      );
-      if (hub.dnsAddress) process.stdout.write(`edgefed DNS is serving at ${hub.dnsAddress} (UDP and TCP)\n`);
-      const stop = async (sig: string) => {
-        logger.info({ signal: sig }, 'shutting down');
-        await hub.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-    },
-  );
-
-program
-  .command('apiserver')
-  .description(
-    'Run a bare Kubernetes-compatible API server (no federation): a member-cluster stand-in, like envtest.',
-  )
-  .option('--data-dir <dir>', 'where the database, PKI and admin.kubeconfig live', '.data/apiserver')
-  .option('--port <port>', 'HTTPS port (0 picks a free one)', port, 6444)
-  .option('--bind <addr>', 'address to listen on', '127.0.0.1')
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-  .option(
-    '--event-ttl <duration>',
-    'how long an Event is kept after its last write (0: forever)',
-    eventTtl,
-    3_600_000,
-  )
-  .action(async (o: { dataDir: string; port: number; bind: string; logLevel: string; eventTtl: number }) => {
-    const logger = createLogger(o.logLevel, 'edgefed-apiserver');
-    const { startApiServer } = await import('../apiserver/boot.js');
-    const server = await startApiServer({
-      dataDir: resolve(o.dataDir),
-      port: o.port,
-      bind: o.bind,
-      logger,
-      eventTtlMs: o.eventTtl,
-    });
-    process.stdout.write(
-      `edgefed apiserver is serving at ${server.url}\n  export KUBECONFIG=${server.kubeconfigPath}\n`,
-    );
-    const stop = () => void server.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-
-// After the hub's own options, so `edgefed hub --help` lists them last.
-addDnsOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
-addStoreOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
-addReplicaOptions(program.commands.find((c) => c.name() === 'hub') ?? program);
-registerFederationCommands(program);
-registerControllersCommand(program);
-(await import('./commands/agent.js')).registerAgentCommands(program);
-(await import('./commands/clusters.js')).registerJoinCommands(program);
-(await import('./commands/kubeconfig.js')).registerKubeconfigCommand(program);
-(await import('./commands/join.js')).registerPushJoinCommand(program);
-(await import('./commands/up.js')).registerUpCommand(program);
+const wanted = wantedCommand(process.argv.slice(2));
+const entry = COMMANDS.find((e) => wanted !== undefined && wanted in e.commands);
+for (const e of COMMANDS) {
+  if (e === entry) continue;
+  // Listed in `edgefed --help` without loading the module behind it.
+  for (const [name, summary] of Object.entries(e.commands))
+    program.command(name, { hidden: e.hidden?.includes(name) }).summary(summary);
+}
+if (entry) await entry.register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`edgefed: ${(e as Error).message}\n`);

@@ -21,6 +21,7 @@ import type { KubeObject } from '../api/kubernetes.js';
 import { Backoff, sleep } from './backoff.js';
 import { KubeClient } from './client.js';
 import { ApiError, isExpired, type Status } from './errors.js';
+import { IndexedCache } from './indexed-cache.js';
 import { silentLogger, type RuntimeLogger } from './log.js';
 import { openRequest } from './transport.js';
 
@@ -98,10 +99,7 @@ export class Informer<T extends KubeObject> {
   private readonly pageSize: number;
   private readonly log: RuntimeLogger;
 
-  private cache = new Map<string, T>();
-  private readonly indexers = new Map<string, (obj: T) => string[]>();
-  /** index name → value → keys */
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly cache: IndexedCache<T>;
   private readonly handlers: { [E in InformerEvent]: InformerHandlers<T>[E][] } = {
     add: [],
     update: [],
@@ -128,6 +126,7 @@ export class Informer<T extends KubeObject> {
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds;
     this.pageSize = opts.pageSize ?? 500;
     this.log = opts.logger ?? silentLogger;
+    this.cache = new IndexedCache<T>(this.log);
     this.backoff = new Backoff(opts.backoff?.baseMs ?? 200, opts.backoff?.maxMs ?? 30_000);
     this.client = new KubeClient(opts.kc, { timeoutMs: this.watchdogMs });
   }
@@ -180,11 +179,11 @@ export class Informer<T extends KubeObject> {
   }
 
   list(): T[] {
-    return [...this.cache.values()];
+    return this.cache.list();
   }
 
   keys(): string[] {
-    return [...this.cache.keys()];
+    return this.cache.keys();
   }
 
   /** `namespace/name` (namespaced) or `name` (cluster-scoped). */
@@ -194,21 +193,11 @@ export class Informer<T extends KubeObject> {
 
   /** Registers an index: fn gives the values an object is filed under (e.g. its source). */
   addIndex(name: string, fn: (obj: T) => string[]): void {
-    this.indexers.set(name, fn);
-    const index = new Map<string, Set<string>>();
-    this.indices.set(name, index);
-    for (const [key, obj] of this.cache) this.indexAdd(name, fn, index, key, obj);
+    this.cache.addIndex(name, fn);
   }
 
   byIndex(name: string, value: string): T[] {
-    const index = this.indices.get(name);
-    if (!index) throw new Error(`no index named ${name}`);
-    const out: T[] = [];
-    for (const key of index.get(value) ?? []) {
-      const obj = this.cache.get(key);
-      if (obj) out.push(obj);
-    }
-    return out;
+    return this.cache.byIndex(name, value);
   }
 
   // ---------------------------------------------------------------- the loop
@@ -291,16 +280,16 @@ export class Informer<T extends KubeObject> {
   private replace(items: T[]): void {
     const next = new Map<string, T>();
     for (const obj of items) next.set(objectKey(obj), obj);
-    for (const [key, old] of [...this.cache]) {
+    for (const [key, old] of this.cache.entries()) {
       if (!next.has(key)) {
-        this.removeKey(key);
+        this.cache.delete(key);
         this.emit('delete', old);
       }
     }
     for (const [key, obj] of next) {
       const old = this.cache.get(key);
       if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
-      this.setKey(key, obj);
+      this.cache.set(key, obj);
       if (old) this.emit('update', obj, old);
       else this.emit('add', obj);
     }
@@ -427,7 +416,7 @@ export class Informer<T extends KubeObject> {
       case 'ADDED':
       case 'MODIFIED': {
         const old = this.cache.get(key);
-        this.setKey(key, obj);
+        this.cache.set(key, obj);
         if (old) this.emit('update', obj, old);
         else this.emit('add', obj);
         break;
@@ -435,7 +424,7 @@ export class Informer<T extends KubeObject> {
       case 'DELETED': {
         const old = this.cache.get(key);
         if (old) {
-          this.removeKey(key);
+          this.cache.delete(key);
           this.emit('delete', obj);
         }
         break;
@@ -451,62 +440,7 @@ export class Informer<T extends KubeObject> {
 
   private resync(): void {
     if (!this.synced || !this.running) return;
-    for (const obj of [...this.cache.values()]) this.emit('update', obj, obj);
-  }
-
-  // ---------------------------------------------------------------- cache + indices
-
-  private setKey(key: string, obj: T): void {
-    const old = this.cache.get(key);
-    if (old) this.unindex(key, old);
-    this.cache.set(key, obj);
-    for (const [name, fn] of this.indexers) this.indexAdd(name, fn, this.indices.get(name)!, key, obj);
-  }
-
-  private removeKey(key: string): void {
-    const old = this.cache.get(key);
-    if (!old) return;
-    this.unindex(key, old);
-    this.cache.delete(key);
-  }
-
-  private indexAdd(
-    name: string,
-    fn: (obj: T) => string[],
-    index: Map<string, Set<string>>,
-    key: string,
-    obj: T,
-  ): void {
-    let values: string[];
-    try {
-      values = fn(obj);
-    } catch (e) {
-      this.log.error({ err: e, index: name, key }, 'index function threw');
-      return;
-    }
-    for (const v of values) {
-      let set = index.get(v);
-      if (!set) index.set(v, (set = new Set()));
-      set.add(key);
-    }
-  }
-
-  private unindex(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      let values: string[];
-      try {
-        values = fn(obj);
-      } catch {
-        values = [...index.keys()];
-      }
-      for (const v of values) {
-        const set = index.get(v);
-        if (!set) continue;
-        set.delete(key);
-        if (set.size === 0) index.delete(v);
-      }
-    }
+    for (const obj of this.cache.list()) this.emit('update', obj, obj);
   }
 
   private emit<E extends InformerEvent>(event: E, ...args: Parameters<InformerHandlers<T>[E]>): void {

@@ -2,10 +2,7 @@ import {
   CompareResult,
   CompareTarget,
   Etcd3,
-  type ICompare,
   type IDuplexStream,
-  type IEvent,
-  type IKeyValue,
   type IResponseHeader,
   type ITxnRequest,
   type ITxnResponse,
@@ -18,17 +15,18 @@ import {
   type ListOptions,
   type ListResult,
   type Store,
-  type StoreEventType,
   type StoreListener,
   type StoredObject,
   type WatchHandle,
   type StoreWatchErrorHandler,
 } from './store.js';
 import { WatchFanout, prefixEnd } from './watch-fanout.js';
-import { EtcdEvent, decode, encode, stamp, toStored } from './etcd/codec.js';
+import { EtcdEvent, decode, encode, stamp, storeEvent, toStored } from './etcd/codec.js';
 import { MemberGate, callWithRetry } from './etcd/failover.js';
 import { credentials, type EtcdTlsOptions } from './etcd/tls.js';
 import { WatchCache } from './etcd/watch-cache.js';
+import { Delivery } from './etcd/delivery.js';
+import { casFailure, expectAt } from './etcd/txn.js';
 
 export type { EtcdTlsOptions } from './etcd/tls.js';
 
@@ -51,12 +49,6 @@ export interface EtcdStoreOptions {
 }
 
 /** Called when a watch cannot go on (Compacted: its events were lost; the client must relist). */
-
-interface Waiter {
-  rev: number;
-  resolve: () => void;
-  timer: NodeJS.Timeout;
-}
 
 interface Subscription {
   remove: () => void;
@@ -90,10 +82,9 @@ export class EtcdStore implements Store {
   private readonly requestTimeoutMs: number;
   private etcdCompacted = 0;
   /** Every event up to here has been put in the window and dispatched. */
-  private processed = 0;
+  private readonly delivery = new Delivery();
   /** The watch resumes after this (the last revision it delivered, including foreign keys). */
   private lastEventRev = 0;
-  private waiters: Waiter[] = [];
   private stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
   private streamGen = 0;
   private retryDelay: number;
@@ -145,7 +136,7 @@ export class EtcdStore implements Store {
   }
 
   currentRevision(): number {
-    return this.processed;
+    return this.delivery.processed;
   }
 
   compactedRevision(): number {
@@ -228,7 +219,7 @@ export class EtcdStore implements Store {
     const k = this.etcdKey(key);
     const value = encode(object);
     const { res, retried } = await this.txn({
-      compare: this.expect(k, expectedRevision),
+      compare: expectAt(k, expectedRevision),
       // The range after the put reads the txn's own write: the key's create_revision, no value.
       success: [{ request_put: { key: k, value } }, { request_range: { key: k, keys_only: true } }],
       failure: [{ request_range: { key: k } }],
@@ -238,7 +229,7 @@ export class EtcdStore implements Store {
     if (!res.succeeded) {
       const cur = res.responses[0]?.response_range.kvs[0];
       if (!cur || !retried || !cur.value.equals(value) || Number(cur.mod_revision) <= expectedRevision) {
-        throw this.casFailure(key, cur);
+        throw casFailure(key, cur);
       }
       rev = Number(cur.mod_revision);
       createRevision = Number(cur.create_revision);
@@ -251,11 +242,11 @@ export class EtcdStore implements Store {
     this.assertOpen();
     const k = this.etcdKey(key);
     const { res } = await this.txn({
-      compare: this.expect(k, expectedRevision),
+      compare: expectAt(k, expectedRevision),
       success: [{ request_delete_range: { key: k, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
-    if (!res.succeeded) throw this.casFailure(key, res.responses[0]?.response_range.kvs[0]);
+    if (!res.succeeded) throw casFailure(key, res.responses[0]?.response_range.kvs[0]);
     const rev = Number(res.header.revision);
     const prev = res.responses[0]?.response_delete_range.prev_kvs[0];
     await this.delivered(rev);
@@ -281,7 +272,7 @@ export class EtcdStore implements Store {
     // Replay and registration in one synchronous step: no event can slip between them.
     this.cache.replay(prefix, afterRevision, this.etcdCompacted, listener);
     // Everything up to here was replayed (or is older than asked): live delivery starts above it.
-    const floor = Math.max(afterRevision, this.processed);
+    const floor = Math.max(afterRevision, this.delivery.processed);
     const remove = this.fanout.add(prefix, (ev) => {
       if (ev.revision > floor) listener(ev);
     });
@@ -301,7 +292,7 @@ export class EtcdStore implements Store {
 
   async compact(revision: number): Promise<void> {
     this.assertOpen();
-    const target = Math.min(revision, this.processed - 1);
+    const target = Math.min(revision, this.delivery.processed - 1);
     if (target <= this.etcdCompacted) return;
     try {
       await this.call(() => this.client.kv.compact({ revision: target }));
@@ -320,11 +311,7 @@ export class EtcdStore implements Store {
     clearTimeout(this.retryTimer);
     this.stream?.cancel();
     this.stream = undefined;
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.resolve();
-    }
-    this.waiters = [];
+    this.delivery.close();
     this.subs.clear();
     this.client.close();
   }
@@ -337,10 +324,10 @@ export class EtcdStore implements Store {
     const now = Number(head.header.revision);
     // Pre-fill the cache with recent history so that clients resuming after a hub restart need not relist.
     const from = Math.max(1, now - this.cache.maxEvents + 1);
-    this.cache.windowStart = this.lastEventRev = this.processed = from - 1;
+    this.cache.windowStart = this.lastEventRev = this.delivery.processed = from - 1;
     this.connect();
     const barrier = await this.barrier(30_000);
-    if (this.processed < barrier) {
+    if (this.delivery.processed < barrier) {
       throw new Error(
         `etcd store: the watch on ${this.prefix} did not catch up to revision ${barrier} in 30 s`,
       );
@@ -369,10 +356,10 @@ export class EtcdStore implements Store {
    */
   private noteHeader(header: IResponseHeader): void {
     const rev = Number(header.revision);
-    if (rev <= this.processed || this.barrierPending || this.closed) return;
+    if (rev <= this.delivery.processed || this.barrierPending || this.closed) return;
     this.barrierPending = true;
     setTimeout(() => {
-      if (this.processed >= rev || this.closed) {
+      if (this.delivery.processed >= rev || this.closed) {
         this.barrierPending = false;
         return;
       }
@@ -441,37 +428,17 @@ export class EtcdStore implements Store {
     if (res.events.length === 0) return;
     const fresh: EtcdEvent[] = [];
     for (const ev of res.events) {
-      const e = this.toEvent(ev);
+      const e = storeEvent(ev, this.prefix);
       if (e) fresh.push(e);
     }
     // All of the response enters the window before anyone hears of it: a watch registered by a
     // listener then replays the rest of this revision instead of missing it.
     for (const e of fresh) this.cache.push(e);
     this.lastEventRev = Number(res.events[res.events.length - 1].kv.mod_revision);
-    this.processed = Math.max(this.processed, this.lastEventRev);
+    this.delivery.processed = Math.max(this.delivery.processed, this.lastEventRev);
     this.cache.trim(this.etcdCompacted);
     for (const e of fresh) this.fanout.dispatch(e);
-    this.releaseWaiters();
-  }
-
-  /** Null for keys in the watched range that are not Store keys (the sentinel, `${prefix}-x`). */
-  private toEvent(ev: IEvent): EtcdEvent | null {
-    const raw = ev.kv.key.toString('utf8');
-    if (raw.length <= this.prefix.length || raw[this.prefix.length] !== '/') return null;
-    const rev = Number(ev.kv.mod_revision);
-    const deleted = String(ev.type).toUpperCase() === 'DELETE';
-    const type: StoreEventType = deleted
-      ? 'DELETED'
-      : ev.kv.create_revision === ev.kv.mod_revision
-        ? 'ADDED'
-        : 'MODIFIED';
-    return new EtcdEvent(
-      type,
-      raw.slice(this.prefix.length),
-      rev,
-      deleted ? undefined : ev.kv.value,
-      ev.prev_kv ?? undefined,
-    );
+    this.delivery.advance(this.lastEventRev);
   }
 
   /**
@@ -483,43 +450,20 @@ export class EtcdStore implements Store {
     this.etcdCompacted = Math.max(this.etcdCompacted, compactRev);
     this.cache.restartAt(compactRev);
     this.lastEventRev = Math.max(this.lastEventRev, compactRev - 1);
-    this.processed = Math.max(this.processed, compactRev - 1);
+    this.delivery.processed = Math.max(this.delivery.processed, compactRev - 1);
     const err = new StoreError('Compacted', `watch history was compacted at revision ${compactRev}`);
     const subs = [...this.subs];
     this.subs.clear();
     for (const s of subs) s.remove();
     for (const s of subs) s.onError?.(err);
-    this.releaseWaiters();
+    this.delivery.advance(compactRev - 1);
     // The stream itself is healthy: resume from the compaction at once.
     this.reconnect(this.streamGen, err, 0);
   }
 
   /** Resolves once the watch delivered revision `rev` (or after `timeoutMs`, the watch being down). */
   private delivered(rev: number, timeoutMs = ACK_TIMEOUT_MS): Promise<void> {
-    if (this.processed >= rev || this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const w: Waiter = {
-        rev,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((x) => x !== w);
-          resolve();
-        }, timeoutMs),
-      };
-      this.waiters.push(w);
-    });
-  }
-
-  private releaseWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const keep: Waiter[] = [];
-    for (const w of this.waiters) {
-      if (w.rev <= this.processed) {
-        clearTimeout(w.timer);
-        w.resolve();
-      } else keep.push(w);
-    }
-    this.waiters = keep;
+    return this.delivery.delivered(rev, timeoutMs);
   }
 
   /**
@@ -530,27 +474,6 @@ export class EtcdStore implements Store {
   private async txn(req: ITxnRequest): Promise<{ res: ITxnResponse; retried: boolean }> {
     const res = await this.call(() => this.client.kv.txn(req));
     return { res, retried: (this.attempts.get(req) ?? 0) > 1 };
-  }
-
-  /** The key exists and, when asked, is still at `expected`. */
-  private expect(k: Buffer, expected: number | undefined): ICompare[] {
-    const exists: ICompare = {
-      key: k,
-      target: CompareTarget.Version,
-      result: CompareResult.Greater,
-      version: 0,
-    };
-    if (expected === undefined) return [exists];
-    return [
-      exists,
-      { key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expected },
-    ];
-  }
-
-  private casFailure(key: string, cur: IKeyValue | undefined): StoreError {
-    if (!cur) return new StoreError('NotFound', `key ${key} not found`);
-    const current = toStored(key, cur);
-    return new StoreError('Conflict', `key ${key} is at revision ${current.revision}`, current);
   }
 
   private etcdKey(key: string): Buffer {

@@ -13,7 +13,7 @@ import { parseDuration } from '../../agent/duration.js';
 import { validateJoinArgs } from '../../agent/join/args.js';
 import { joinHub } from '../../agent/join/join.js';
 import { KubeClient } from '../../client/client.js';
-import { createLogger } from '../../hub/logger.js';
+import { createLogger } from '../logger.js';
 import { startEdgeAgent } from '../../agent/edge/edge-agent.js';
 import { engineEndpoint, openEngine } from '../../agent/edge/engine/select.js';
 

@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError } from 'commander';
 import { hostname } from 'node:os';
 import { ControllerManager } from '../../controllers/manager.js';
-import { createLogger } from '../../hub/logger.js';
+import { createLogger } from '../logger.js';
 
 function seconds(v: string): number {
   const n = Number(v);

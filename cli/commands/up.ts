@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { engineEndpoint, openEngine } from '../../agent/edge/engine/select.js';
 import { up } from '../up/demo.js';
-import { createLogger } from '../../hub/logger.js';
+import { createLogger } from '../logger.js';
 
 function port(v: string): number {
   const n = Number(v);

@@ -1,4 +1,4 @@
-import type { IKeyValue } from 'etcd3';
+import type { IEvent, IKeyValue } from 'etcd3';
 import type { KubeObject } from '../../../api/kubernetes.js';
 import type { StoreEvent, StoreEventType, StoredObject } from '../store.js';
 
@@ -66,4 +66,24 @@ export function stamp(object: KubeObject, revision: number): KubeObject {
 export function toStored(key: string, kv: IKeyValue): StoredObject {
   const revision = Number(kv.mod_revision);
   return { key, object: decode(kv.value, revision), revision, createRevision: Number(kv.create_revision) };
+}
+
+/** Null for keys in the watched range that are not Store keys (the sentinel, `${prefix}-x`). */
+export function storeEvent(ev: IEvent, prefix: string): EtcdEvent | null {
+  const raw = ev.kv.key.toString('utf8');
+  if (raw.length <= prefix.length || raw[prefix.length] !== '/') return null;
+  const rev = Number(ev.kv.mod_revision);
+  const deleted = String(ev.type).toUpperCase() === 'DELETE';
+  const type: StoreEventType = deleted
+    ? 'DELETED'
+    : ev.kv.create_revision === ev.kv.mod_revision
+      ? 'ADDED'
+      : 'MODIFIED';
+  return new EtcdEvent(
+    type,
+    raw.slice(prefix.length),
+    rev,
+    deleted ? undefined : ev.kv.value,
+    ev.prev_kv ?? undefined,
+  );
 }
