@@ -29,6 +29,8 @@ import { HEARTBEAT_LEASE } from '../../api/protocol.js';
 import { forwardableHeaders } from '../../tunnel/mux.js';
 import type { RuntimeLogger } from '../../client/log.js';
 import { openRequest } from '../../client/transport.js';
+import { KubeClient } from '../../client/client.js';
+import { admitForwarded } from '../join/agent-admission.js';
 import { agentCluster } from '../join/agent-authorizer.js';
 
 /** Request headers passed to the host; everything else (credentials, impersonation) stays here. */
@@ -147,6 +149,7 @@ export interface ForwardDeps {
 
 export function kubeForwarder(deps: ForwardDeps) {
   const { log } = deps;
+  const host = new KubeClient(deps.hostKc, { fieldManager: 'edgefed-gateway' });
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const user = req.edgefedUser;
     if (!user) throw errors.unauthorized();
@@ -182,6 +185,13 @@ export function kubeForwarder(deps: ForwardDeps) {
     const body =
       Buffer.isBuffer(b) && b.length > 0 ? b.toString('utf8') : typeof b === 'string' && b ? b : undefined;
     checkBody(attrs, body, user);
+    // What the attributes cannot say (a Work written only to change the agent's finalizer).
+    const refusal = await admitForwarded(host, cluster, attrs, body, ct, target.path);
+    if (refusal)
+      throw errors.forbidden(`${forbiddenMessage(user, attrs)}: ${refusal}`, {
+        group: attrs.group,
+        kind: attrs.resource,
+      });
 
     const headers: Record<string, string> = {};
     for (const h of REQUEST_HEADERS) {

@@ -22,6 +22,7 @@ import { errors } from '../../apiserver/errors.js';
 import { applyJsonPatch, applyMergePatch } from '../../apiserver/patch/index.js';
 import type { ApiServer } from '../../apiserver/server/api-server.js';
 import type { KubeObject } from '../../api/kubernetes.js';
+import type { KubeClient } from '../../client/client.js';
 import { forwardTarget } from '../gateway/forward.js';
 import { agentCluster } from './agent-authorizer.js';
 import { matchAgentRule, type AgentRule } from './agent-rules.js';
@@ -196,6 +197,23 @@ export async function admitAgent(cluster: string, w: AgentWrite, current: Curren
   if (rule.body === 'finalizers-only' && (a.verb === 'update' || a.verb === 'patch'))
     return checkFinalizersOnly(w, await current(a));
   return undefined;
+}
+
+/**
+ * The same checks for the gateway (in-cluster mode), which forwards an agent's request to the host
+ * API: `host` reads the object there (`path` is the canonical object path the gateway rebuilt).
+ */
+export function admitForwarded(
+  host: KubeClient,
+  cluster: string,
+  attrs: RequestAttributes,
+  body: string | undefined,
+  contentType: string,
+  path: string,
+): Promise<Refusal> {
+  return admitAgent(cluster, { attrs, body, patchKind: patchKindOf(contentType) }, () =>
+    host.getIfExists<KubeObject>(path),
+  );
 }
 
 /** Hooks agent admission into the hub's API server (after authentication, before the handler). */

@@ -340,6 +340,17 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
       },
     );
     assert.equal(lease.status, 403);
+    // A Work's spec is the hub's: an agent may only add or remove its finalizer (agent admission).
+    const work = own.json<{ items: Work[] }>().items[0];
+    const drift = await request(
+      { url: gatewayUrl, tls: { ca: gatewayCa, cert: '', key: '' } },
+      'PATCH',
+      `${works('east')}/${work.metadata.name}`,
+      { metadata: { resourceVersion: work.metadata.resourceVersion }, spec: { cluster: 'west' } },
+      { 'content-type': 'application/merge-patch+json' },
+      { cert: east.cert, key: east.key },
+    );
+    assert.equal(drift.status, 403, drift.body);
     // A host error passes through with its code and Status body.
     const missing = await viaGateway('GET', `${works('east')}/no-such-work`, east);
     assert.equal(missing.status, 404);
