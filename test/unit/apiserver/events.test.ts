@@ -6,6 +6,7 @@ import { startApiServer, type RunningApiServer } from '../../../apiserver/boot.j
 import { coreToEventsV1, eventsV1ToCore } from '../../../apiserver/events/conversion.js';
 import { expiredKeys, lastWriteMs } from '../../../apiserver/events/ttl.js';
 import { KubeClient } from '../../../client/client.js';
+import { Informer } from '../../../client/informer.js';
 import { cleanup, tempDir, waitFor } from '../../helpers/hub.js';
 
 const CORE: KubeObject = {
@@ -76,7 +77,16 @@ describe('event TTL decisions', () => {
         {
           metadata: {
             creationTimestamp: '2026-01-01T00:00:00Z',
-            managedFields: [{ time: '2026-01-01T00:07:00Z' }],
+            managedFields: [
+              {
+                manager: 'm',
+                operation: 'Update',
+                apiVersion: 'v1',
+                fieldsType: 'FieldsV1',
+                fieldsV1: {},
+                time: '2026-01-01T00:07:00Z',
+              },
+            ],
           },
         },
         '2026-01-01T00:07:00Z',
@@ -149,6 +159,28 @@ describe('Events in the API server: one storage for core/v1 and events.k8s.io/v1
     // A patch through events.k8s.io changes the one object.
     await client.mergePatch(`${v1List}/a.1`, { deprecatedCount: 4 });
     assert.equal((await client.get<KubeObject>(`${coreList}/a.1`)).count, 4);
+  });
+
+  it('a watch on events.k8s.io/v1 delivers core Events converted', async () => {
+    const informer = new Informer<KubeObject>({ kc: client.kc, listPath: v1List, resyncMs: 0 });
+    const seen: KubeObject[] = [];
+    informer.on('add', (o) => seen.push(o));
+    informer.on('update', (o) => seen.push(o));
+    informer.start();
+    try {
+      await informer.waitForSync();
+      await client.create(coreList, {
+        ...CORE,
+        metadata: { name: 'w.1', namespace: 'default' },
+        message: 'live',
+      });
+      const got = await waitFor('the watch event', () => seen.find((o) => o.metadata.name === 'w.1'));
+      assert.equal(got.apiVersion, 'events.k8s.io/v1');
+      assert.equal(got.note, 'live');
+      assert.equal(got.message, undefined);
+    } finally {
+      await informer.stop();
+    }
   });
 
   it('deletes events one TTL after their last write; a write in between keeps one longer', async () => {
