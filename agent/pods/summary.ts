@@ -27,6 +27,7 @@ interface ContainerStatus {
 export interface Pod extends KubeObject {
   status?: {
     phase?: string;
+    podIP?: string;
     reason?: string;
     message?: string;
     conditions?: { type: string; status: string }[];
@@ -75,8 +76,35 @@ export function summarizePods(pods: readonly Pod[]): PodSummary {
   return summary;
 }
 
-/** The pods of `workload` among `pods` (same namespace, matching spec.selector); undefined for non-workloads. */
+/**
+ * A Service's backends as the endpoints controller counts them: selected, not terminating, not
+ * finished, with an IP. Their summary's `ready` is the Service's ready endpoint count, which the
+ * hub's DNS controller needs (kubefed publishes a cluster only while it has ready endpoints).
+ * Services without a selector (hand-written Endpoints) get no summary.
+ */
+function podsOfService(svc: KubeObject, pods: readonly Pod[]): Pod[] | undefined {
+  const sel = (svc as { spec?: { selector?: Record<string, string>; type?: string } }).spec;
+  if (!sel?.selector || Object.keys(sel.selector).length === 0 || sel.type === 'ExternalName')
+    return undefined;
+  const want = Object.entries(sel.selector);
+  const ns = svc.metadata.namespace;
+  return pods.filter(
+    (p) =>
+      p.metadata.namespace === ns &&
+      want.every(([k, v]) => p.metadata.labels?.[k] === v) &&
+      !p.metadata.deletionTimestamp &&
+      p.status?.phase !== 'Succeeded' &&
+      p.status?.phase !== 'Failed' &&
+      Boolean(p.status?.podIP),
+  );
+}
+
+/**
+ * The pods of `workload` among `pods` (same namespace, matching spec.selector), or a Service's
+ * backends; undefined for other kinds.
+ */
 export function podsOfWorkload(workload: KubeObject, pods: readonly Pod[]): Pod[] | undefined {
+  if (workload.kind === 'Service') return podsOfService(workload, pods);
   if (!WORKLOAD_KINDS.has(String(workload.kind))) return undefined;
   const sel = (workload as { spec?: { selector?: MetaLabelSelector } }).spec?.selector;
   if (!sel) return undefined;

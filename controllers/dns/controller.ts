@@ -35,7 +35,7 @@ import { ClustersetController } from './clusterset.js';
 import { IngressRecordController } from './ingress-records.js';
 import { DnsInputs, FEDERATED_INGRESSES, FEDERATED_SERVICES, dnsSourceOf } from './inputs.js';
 import { ServiceRecordController } from './service-records.js';
-import { loadBalancerOf } from './status.js';
+import { hasReadyEndpoints, loadBalancerOf } from './status.js';
 import { dnsFingerprint } from './topology.js';
 import { normalizeIngress } from './targets.js';
 import { DNS_SOURCE_LABEL, type DNSEndpoint, type Domain } from './types.js';
@@ -55,6 +55,7 @@ function workFingerprint(w: Work): string {
     w.spec?.cluster,
     Boolean(w.metadata.deletionTimestamp),
     normalizeIngress(loadBalancerOf(w)),
+    hasReadyEndpoints(w),
   ]);
 }
 

@@ -78,6 +78,7 @@ export class ServiceRecordController {
     const dns = dnsStatusFor(
       this.inputs.worksOf(FEDERATED_SERVICES, namespace, name),
       this.inputs.clusterList(),
+      { requireEndpoints: rec.spec?.allowServiceWithoutEndpoints !== true },
     );
     const ref = rec.spec?.domainRef ?? '';
     const domainObj = this.inputs.domains.get(`${HUB_NAMESPACE}/${ref}`);
@@ -132,7 +133,7 @@ export class ServiceRecordController {
         ready = {
           status: 'False',
           reason: REASONS.noAddresses,
-          message: `no Ready cluster reports a load-balancer address for Service ${namespace}/${name}`,
+          message: `no Ready cluster reports a load-balancer address and ready endpoints for Service ${namespace}/${name}`,
         };
       else
         ready = {

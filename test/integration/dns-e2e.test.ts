@@ -89,7 +89,8 @@ describe('multi-cluster DNS: dig resolves where a federated service runs (real a
           apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
           kind: 'ServiceDNSRecord',
           metadata: { name: 'web', namespace: 'shop' },
-          spec: { domainRef: 'fed', recordTTL: 30 },
+          // No pods back these Services: publish them anyway (kubefed's default needs ready endpoints).
+          spec: { domainRef: 'fed', recordTTL: 30, allowServiceWithoutEndpoints: true },
         },
       ),
     );
