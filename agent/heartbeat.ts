@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from '../client/client.js';
 import { isNotFound } from '../client/errors.js';
-import { microTime } from '../client/leader-election.js';
+import { microTime } from '../api/time.js';
 import type { RuntimeLogger } from '../client/log.js';
 import { HUB_NAMESPACE } from '../api/federation.js';
 import { HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from '../api/protocol.js';

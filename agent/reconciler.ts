@@ -20,7 +20,8 @@ import { manifestHash } from './apply/compare.js';
 import type { CachedWork, WorkCache } from './cache.js';
 import type { HubConnection } from './hub-connection.js';
 import type { PodIndex } from './pods/pod-index.js';
-import { buildWorkStatus, jsonEqual, rfc3339, type OutcomeSummary } from './status.js';
+import { buildWorkStatus, jsonEqual, type OutcomeSummary } from './status.js';
+import { rfc3339 } from '../api/time.js';
 
 /** How often a deletion re-checks a member object still held by its finalizers. */
 const DELETE_RECHECK_MS = 1_000;

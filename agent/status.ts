@@ -56,8 +56,4 @@ export function buildWorkStatus(input: StatusInput): WorkStatus {
   return status;
 }
 
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 export { jsonEqual };

@@ -44,7 +44,7 @@ import {
 import { startTunnel, type Tunnel } from '../agent/tunnel/client.js';
 import { Backoff, sleep as abortableSleep } from '../client/backoff.js';
 import { KubeClient } from '../client/client.js';
-import { parseTime } from '../client/leader-election.js';
+import { parseTime } from '../api/time.js';
 import { silentLogger } from '../client/log.js';
 import type { KubeFedCluster, Work } from '../api/federation.js';
 import { createToken } from '../hub/join/tokens.js';

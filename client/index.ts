@@ -31,8 +31,6 @@ export {
 } from './informer.js';
 export {
   LeaderElector,
-  microTime,
-  parseTime,
   type Lease,
   type LeaseSpec,
   type LeaderElectorOptions,

@@ -20,6 +20,7 @@ import { sleep } from './backoff.js';
 import { KubeClient, resourcePath } from './client.js';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import { silentLogger, type RuntimeLogger } from './log.js';
+import { microTime, parseTime } from '../api/time.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -56,19 +57,6 @@ export interface LeaderElectorOptions {
   /** After losing the lease, compete again (default true); false = stay out until start(). */
   rejoin?: boolean;
   logger?: RuntimeLogger;
-}
-
-/** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-/** Parses RFC 3339 with any number of fractional digits (Date.parse is only sure about 3). */
-export function parseTime(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(s);
-  const t = m ? Date.parse(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${m[3]}`) : Date.parse(s);
-  return Number.isNaN(t) ? undefined : t;
 }
 
 export class LeaderElector {

@@ -21,6 +21,4 @@ export function newContext(user: UserInfo): RequestContext {
 
 export const SYSTEM_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
 
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { rfc3339 } from '../../api/time.js';

@@ -21,7 +21,7 @@ import { ACCEPTED_ANNOTATION, HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_LEASE } from
 import type { KubeClient, JsonPatchOp } from '../../client/client.js';
 import { isNotFound } from '../../client/errors.js';
 import { Informer } from '../../client/informer.js';
-import { parseTime, type LeaseSpec } from '../../client/leader-election.js';
+import type { LeaseSpec } from '../../client/leader-election.js';
 import { silentLogger, type RuntimeLogger } from '../../client/log.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import {
@@ -30,6 +30,7 @@ import {
   type Condition,
   type KubeFedCluster,
 } from '../../api/federation.js';
+import { parseTime, rfc3339 } from '../../api/time.js';
 
 export interface HeartbeatLease extends KubeObject {
   spec?: LeaseSpec;
@@ -63,10 +64,6 @@ export interface HealthVerdict {
     offline: Omit<Condition, 'lastTransitionTime' | 'lastProbeTime'>;
   };
   heartbeat?: string;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The threshold from the environment, when set to a positive number. */

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../api/kubernetes.js';
 import type { KubeClient } from '../../client/client.js';
 import { isAlreadyExists, isNotFound } from '../../client/errors.js';
 import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_TYPE, TOKEN_PATTERN } from '../../api/protocol.js';
+import { rfc3339 } from '../../api/time.js';
 
 const SECRETS_PATH = `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets`;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -73,9 +74,6 @@ export function tokenSecretName(id: string): string {
 }
 
 /** RFC 3339 without fractional seconds, as kubeadm writes `expiration`. */
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | undefined): string | undefined =>

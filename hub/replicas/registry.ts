@@ -18,7 +18,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, resourcePath } from '../../client/client.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
-import { microTime, parseTime, type Lease } from '../../client/leader-election.js';
+import type { Lease } from '../../client/leader-election.js';
+import { microTime, parseTime } from '../../api/time.js';
 import type { RuntimeLogger } from '../../client/log.js';
 import { HUB_NAMESPACE, clusterNamespace } from '../../api/federation.js';
 

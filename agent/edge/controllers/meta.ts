@@ -1,11 +1,6 @@
 /** Object-metadata helpers shared by the site controllers (pure). */
 import type { KubeObject, OwnerReference } from '../../../api/kubernetes.js';
 
-/** metav1.Time as Kubernetes serialises it: RFC 3339 with whole seconds. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** Milliseconds since the epoch of an RFC 3339 time; undefined when absent or unparsable. */
 export function timeMs(t: string | null | undefined): number | undefined {
   if (!t) return undefined;

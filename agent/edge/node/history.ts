@@ -4,8 +4,8 @@
  * `lastState` and `logs --previous` show.
  */
 import { LABELS, type ObservedContainer } from '../engine/engine.js';
-import { parseTime } from '../../../client/leader-election.js';
 import { attemptOf } from './container-spec.js';
+import { parseTime, rfc3339 } from '../../../api/time.js';
 
 /** Newest attempt first. */
 export type History = readonly ObservedContainer[];
@@ -43,9 +43,9 @@ export function finishedMs(c: ObservedContainer, fallbackMs: number): number {
 export function toSeconds(ts: string | undefined): string | undefined {
   const ms = parseTime(ts);
   if (ms === undefined || ms <= 0) return undefined;
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return rfc3339(ms);
 }
 
 export function nowSeconds(ms = Date.now()): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return rfc3339(ms);
 }

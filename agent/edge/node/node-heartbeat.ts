@@ -5,7 +5,7 @@
  */
 import type { KubeClient } from '../../../client/client.js';
 import { isNotFound } from '../../../client/errors.js';
-import { microTime } from '../../../client/leader-election.js';
+import { microTime } from '../../../api/time.js';
 import type { RuntimeLogger } from '../../../client/log.js';
 import type { EventRecorder } from '../../../client/events.js';
 import type { KubeObject } from '../../../api/kubernetes.js';

@@ -4,7 +4,7 @@
  * the pod's sync, which turns it into readiness or a kill.
  */
 import type { ContainerEngine } from '../engine/engine.js';
-import { parseTime } from '../../../client/leader-election.js';
+import { parseTime } from '../../../api/time.js';
 import type { ProbeView } from './pod-status.js';
 import {
   initialProbeState,

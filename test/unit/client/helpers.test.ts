@@ -3,7 +3,7 @@ import { Backoff } from '../../../client/backoff.js';
 import { resourcePath } from '../../../client/client.js';
 import { ApiError, isAlreadyExists, isConflict, isExpired, isNotFound } from '../../../client/errors.js';
 import { objectKey } from '../../../client/informer.js';
-import { microTime, parseTime } from '../../../client/leader-election.js';
+import { microTime, parseTime } from '../../../api/time.js';
 
 describe('runtime helpers', () => {
   it('Backoff: full jitter under a doubling ceiling from 200 ms capped at 30 s', () => {

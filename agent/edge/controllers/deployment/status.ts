@@ -5,7 +5,8 @@
  * ProgressDeadlineExceeded, DeploymentPaused / DeploymentResumed). Pure.
  */
 import { DEFAULT_PROGRESS_DEADLINE_SECONDS, deploymentReplicas } from '../defaults.js';
-import { rfc3339, timeMs } from '../meta.js';
+import { rfc3339 } from '../../../../api/time.js';
+import { timeMs } from '../meta.js';
 import type {
   ConditionStatus,
   Deployment,

@@ -1,5 +1,5 @@
 /** Job conditions as kube's job controller sets them (pure). */
-import { rfc3339 } from '../meta.js';
+import { rfc3339 } from '../../../../api/time.js';
 import type { ConditionStatus, Job, JobCondition } from '../types.js';
 
 export const JOB_CONDITION = {

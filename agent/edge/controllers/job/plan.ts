@@ -11,7 +11,8 @@
  * (SuccessCriteriaMet / FailureTarget), as in kube 1.31+.
  */
 import { isIndexedJob, jobBackoffLimit, jobCompletions } from '../defaults.js';
-import { rfc3339, timeMs } from '../meta.js';
+import { rfc3339 } from '../../../../api/time.js';
+import { timeMs } from '../meta.js';
 import { isPodActive, isPodReady, isPodTerminal } from '../pod-state.js';
 import type { Job, JobCondition, JobStatus, Pod } from '../types.js';
 import {

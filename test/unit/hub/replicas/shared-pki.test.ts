@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki } from '../../../../pki/pki.js';
 import { leaseLive, sanitizeReplicaId } from '../../../../hub/replicas/registry.js';
-import { microTime } from '../../../../client/leader-election.js';
+import { microTime } from '../../../../api/time.js';
 
 describe('hub PKI shared by replicas (--pki-dir)', function () {
   this.timeout(20_000);
