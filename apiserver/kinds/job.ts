@@ -50,5 +50,14 @@ export function defaultJob(job: KubeObject, old?: KubeObject): void {
   const template = (spec.template ??= {});
   const meta = (template.metadata ??= {});
   meta.labels = { ...(meta.labels ?? {}), ...jobTemplateLabels(uid, name) };
+  // A selector generated for another Job (a template federated from the hub's copy) is regenerated.
+  if (spec.selector && generatedForOther(spec.selector, uid)) delete spec.selector;
   spec.selector ??= oldSpec?.selector ?? { matchLabels: { [CONTROLLER_UID_LABEL]: uid } };
+}
+
+function generatedForOther(sel: NonNullable<JobSpecFields['selector']>, uid: string): boolean {
+  const keys = Object.keys(sel.matchLabels ?? {});
+  if (sel.matchExpressions?.length || keys.length !== 1) return false;
+  const [k] = keys;
+  return (k === CONTROLLER_UID_LABEL || k === LEGACY_CONTROLLER_UID_LABEL) && sel.matchLabels?.[k] !== uid;
 }

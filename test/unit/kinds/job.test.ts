@@ -52,4 +52,21 @@ describe('Job defaulting', () => {
     defaultJob(manual);
     assert.deepEqual((manual.spec as { template: unknown }).template, { metadata: { labels: { a: 'b' } } });
   });
+
+  it("regenerates a selector generated for another Job (the hub's, carried by a federated template)", () => {
+    const job: KubeObject = {
+      metadata: { name: 'pi', uid: 'site-uid' },
+      spec: {
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'hub-uid' } },
+        template: { metadata: { labels: { 'controller-uid': 'hub-uid', 'job-name': 'pi' } } },
+      },
+    };
+    defaultJob(job);
+    const spec = job.spec as {
+      selector: unknown;
+      template: { metadata: { labels: Record<string, string> } };
+    };
+    assert.deepEqual(spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': 'site-uid' } });
+    assert.equal(spec.template.metadata.labels['controller-uid'], 'site-uid');
+  });
 });
