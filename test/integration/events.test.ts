@@ -89,12 +89,17 @@ describe('Kubernetes Events at edge sites and at the hub (real kubectl, podman)'
   let dir = '';
   let siteKc = '';
   let port = 0;
+  let closedPort = 0;
+  let unreadyPort = 0;
 
   before(async () => {
     podman = await startPodman();
     hub = await startHub({ extraArgs: ['--event-ttl', `${HUB_TTL_S}s`] });
     dir = tempDir('edgefed-ev-site-');
     port = await freePort();
+    // Three different ports (the kernel may hand a just-closed one out again).
+    while (!closedPort || closedPort === port) closedPort = await freePort();
+    while (!unreadyPort || unreadyPort === port || unreadyPort === closedPort) unreadyPort = await freePort();
     joinAgent({ hub: hub.url, ...createJoinToken(hub.kubeconfig), name: SITE, dataDir: dir });
     agent = spawnAgent({
       dataDir: dir,
@@ -224,12 +229,61 @@ describe('Kubernetes Events at edge sites and at the hub (real kubectl, podman)'
     }
   });
 
+  it('scaling down: the hub says UpdateInClusterSucceeded; the site says ScalingReplicaSet, SuccessfulDelete, Killing', async () => {
+    kubectlOk(hub.kubeconfig, [
+      'patch',
+      'federateddeployment',
+      'web',
+      '-n',
+      NS,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/replicas', value: 0 }]),
+    ]);
+    const updated = await waitFor(
+      'UpdateInClusterSucceeded at the hub',
+      () =>
+        events(hub.kubeconfig).find(
+          (e) => e.involvedObject.name === 'web' && e.reason === 'UpdateInClusterSucceeded',
+        ),
+      60_000,
+      500,
+    );
+    assert.equal(updated.message, `Updated Deployment "${NS}/web" in cluster "${SITE}"`);
+    let seen: Ev[] = [];
+    await waitFor(
+      'scale-down events at the site',
+      () => {
+        seen = events(siteKc);
+        const has = (reason: string, re: RegExp) =>
+          seen.some((e) => e.reason === reason && re.test(e.message));
+        return has('ScalingReplicaSet', /^Scaled down replica set web-[a-z0-9]+ to 0 from 1$/) &&
+          has('SuccessfulDelete', /^Deleted pod: web-/) &&
+          has('Killing', /^Stopping container httpd$/)
+          ? true
+          : undefined;
+      },
+      60_000,
+      500,
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${describeEvents(seen)}`);
+    });
+  });
+
   it('a broken image and a crash loop: Failed and BackOff events whose counts grow, no event per attempt', async () => {
     kubectlOk(
       hub.kubeconfig,
       ['apply', '-f', '-'],
       toYaml(
         fedDeployment('broken', { name: 'app', image: MISSING_IMAGE }),
+        fedDeployment('unready', {
+          name: 'web',
+          image: podman.image,
+          command: ['sh', '-c', `mkdir -p /www && exec httpd -f -p ${unreadyPort} -h /www`],
+          // Nothing listens on the probed port.
+          readinessProbe: { httpGet: { path: '/', port: closedPort }, periodSeconds: 1 },
+        }),
         // Two crashing containers: one pod's events come fast enough to meet the spam filter.
         fedDeployment(
           'crashy',
@@ -310,6 +364,17 @@ describe('Kubernetes Events at edge sites and at the hub (real kubectl, podman)'
       new Set(after.map((e) => `${e.involvedObject.fieldPath ?? ''}|${e.reason}|${e.message}`)).size,
       describeEvents(after),
     );
+    const unhealthy = await waitFor(
+      'Unhealthy (readiness) with a count',
+      () =>
+        forPod(events(siteKc), 'unready-').find(
+          (e) => e.reason === 'Unhealthy' && e.message.startsWith('Readiness probe failed: ') && e.count >= 2,
+        ),
+      60_000,
+      1000,
+    );
+    assert.equal(unhealthy.type, 'Warning');
+    assert.equal(unhealthy.involvedObject.fieldPath, 'spec.containers{web}');
     const loop = after.find((e) => e.reason === 'BackOff');
     assert.ok(loop && loop.count >= 2 && loop.type === 'Warning', describeEvents(after));
   });
