@@ -3,7 +3,7 @@ import type { PodSummary } from './pod-summary.js';
  * The federation API shapes (kubefed's types.kubefed.io / core.kubefed.io / scheduling.kubefed.io,
  * and edgefed's Work), as the controllers read and write them. Plain JSON, like the API.
  */
-import type { KubeObject } from './kubernetes.js';
+import type { KubeObject, MetaLabelSelector } from './kubernetes.js';
 
 export const HUB_NAMESPACE = 'kube-federation-system';
 export const FEDERATED_GROUP = 'types.kubefed.io';
@@ -22,17 +22,6 @@ export function clusterNamespace(cluster: string): string {
 
 /** Namespaces never propagated (kubefed's rule). */
 export const UNPROPAGATED_NAMESPACES = new Set(['kube-system', 'kube-public', 'default', HUB_NAMESPACE]);
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-
-export interface MetaLabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
 
 export interface Placement {
   clusters?: { name: string }[];

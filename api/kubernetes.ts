@@ -113,3 +113,16 @@ export interface ListType {
  * list positions omitted: e.g. ['spec','template','spec','containers']). Undefined = atomic.
  */
 export type ListTypeResolver = (path: readonly string[]) => ListType | undefined;
+
+/** metav1.LabelSelector as objects carry it (spec.selector of workloads, a placement's clusterSelector). */
+export interface MetaLabelSelector {
+  matchLabels?: Record<string, string> | null;
+  matchExpressions?: LabelSelectorRequirement[] | null;
+}
+
+/** One of metav1.LabelSelector's matchExpressions: operator In, NotIn, Exists or DoesNotExist. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[] | null;
+}

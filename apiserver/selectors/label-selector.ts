@@ -1,6 +1,7 @@
 import { errors } from '../errors.js';
 import { compareBytes, formatRequirement, newRequirement, requirementMatches } from './label-requirement.js';
 import type { LabelRequirement, LabelSelector } from './label-types.js';
+import type { MetaLabelSelector } from '../../api/kubernetes.js';
 
 export { parseLabelSelector } from './label-parser.js';
 export type { LabelOperator, LabelRequirement, LabelSelector } from './label-types.js';
@@ -10,17 +11,7 @@ export const EVERYTHING: LabelSelector = Object.freeze({ nothing: false, require
 /** labels.Nothing(): what a null metav1.LabelSelector means. */
 export const NOTHING: LabelSelector = Object.freeze({ nothing: true, requirements: Object.freeze([]) as [] });
 
-/** metav1.LabelSelector as objects carry it (spec.selector of Deployments, ReplicaSets, Jobs...). */
-export interface MetaLabelSelector {
-  matchLabels?: Record<string, string> | null;
-  matchExpressions?: MetaLabelSelectorRequirement[] | null;
-}
-
-export interface MetaLabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[] | null;
-}
+export type { MetaLabelSelector } from '../../api/kubernetes.js';
 
 const META_OPERATORS: Readonly<Record<string, LabelRequirement['operator']>> = {
   In: 'in',
