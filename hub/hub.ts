@@ -18,7 +18,7 @@ import {
   type ReplicaOptions,
 } from './replicas/index.js';
 import { KubeClient } from '../client/client.js';
-import { registerAgentAdmission } from './join/agent-admission.js';
+import { registerAgentAdmission } from './join/agent-admission-hook.js';
 import { agentAuthorizer } from './join/agent-authorizer.js';
 import { KnownClusters } from './join/known-clusters.js';
 import { registerJoinRoutes } from './join/registration.js';

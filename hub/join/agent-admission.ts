@@ -12,19 +12,15 @@
  *   The precondition is what makes the check exact: the API applies the write to that same
  *   version or answers 409.
  *
- * The decisions are pure functions of (rule, request, current object); the Fastify hook is thin.
+ * The decisions are pure functions of (rule, request, current object); the hub's Fastify hook
+ * (agent-admission-hook.ts) and the gateway (hub/gateway/forward.ts) only feed them.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { FastifyRequest } from 'fastify';
 import { WORK_FINALIZER } from '../../api/federation.js';
-import { forbiddenMessage, type RequestAttributes } from '../../apiserver/auth/authz.js';
-import { errors } from '../../apiserver/errors.js';
+import type { RequestAttributes } from '../../apiserver/auth/authz.js';
 import { applyJsonPatch, applyMergePatch } from '../../apiserver/patch/index.js';
-import type { ApiServer } from '../../apiserver/server/api-server.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import type { KubeClient } from '../../client/client.js';
-import { forwardTarget } from '../gateway/forward.js';
-import { agentCluster } from './agent-authorizer.js';
 import { matchAgentRule, type AgentRule } from './agent-rules.js';
 
 /** Discovery an agent may read (as forward.ts forwards it); every other non-resource path is refused. */
@@ -214,36 +210,4 @@ export function admitForwarded(
   return admitAgent(cluster, { attrs, body, patchKind: patchKindOf(contentType) }, () =>
     host.getIfExists<KubeObject>(path),
   );
-}
-
-/** Hooks agent admission into the hub's API server (after authentication, before the handler). */
-export function registerAgentAdmission(api: ApiServer): void {
-  const current: CurrentObject = async (a) => {
-    const r = api.registry.resolve(a.group ?? '', a.version ?? '', a.resource ?? '');
-    if (!r || a.name === undefined) return undefined;
-    return api.storage.get(r.info, r.version, a.namespace, a.name).catch(() => undefined);
-  };
-  api.app.addHook('preHandler', async (req: FastifyRequest) => {
-    const user = req.edgefedUser;
-    const cluster = user ? agentCluster(user) : undefined;
-    if (!user || !cluster) return;
-    const url = new URL(req.url, 'https://x');
-    let attrs: RequestAttributes;
-    try {
-      attrs = forwardTarget(req.method, url.pathname, url.searchParams).attrs;
-    } catch {
-      return; // not a path the API serves: it answers itself
-    }
-    const refusal = await admitAgent(
-      cluster,
-      { attrs, body: req.body, patchKind: patchKindOf(req.headers['content-type']) },
-      current,
-    );
-    if (refusal)
-      throw errors.forbidden(`${forbiddenMessage(user, attrs)}: ${refusal}`, {
-        ...(attrs.group !== undefined ? { group: attrs.group } : {}),
-        ...(attrs.resource !== undefined ? { kind: attrs.resource } : {}),
-        ...(attrs.name !== undefined ? { name: attrs.name } : {}),
-      });
-  });
 }
