@@ -201,6 +201,13 @@ describe('Kubernetes Events at edge sites and at the hub (real kubectl, podman)'
     const table = kubectlOk(siteKc, ['get', 'events', '-n', NS]);
     assert.match(table, new RegExp(`Normal\\s+Started\\s+pod/${pod}\\s+Started container httpd`));
     assert.match(table, /Normal\s+ScalingReplicaSet\s+deployment\/web\s+Scaled up replica set/);
+    // kubectl describe finds them by field selector (involvedObject.name/namespace/uid).
+    const described = kubectlOk(siteKc, ['describe', 'pod', '-n', NS, pod]);
+    assert.match(
+      described,
+      /Events:[\s\S]*Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned/,
+    );
+    assert.match(described, /Normal\s+Started\s+\S+\s+kubelet\s+Started container httpd/);
   });
 
   it('events.k8s.io/v1 lists the same events, in its own field names', () => {
