@@ -156,10 +156,18 @@ export class EventBroadcaster {
     while (this.draining) await this.draining;
   }
 
-  /** Stops accepting events and waits for those queued. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops accepting events and waits for those queued, at most `graceMs`: a stopping controller
+   * is not held up by an unreachable API (what is still queued then is dropped).
+   */
+  async shutdown(graceMs = 5000): Promise<void> {
     this.closed = true;
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
+    await Promise.race([this.flush(), late]);
+    clearTimeout(timer);
+    this.stats.dropped += this.queue.length;
+    this.queue.length = 0;
   }
 
   private enqueue(e: CoreEvent): void {

@@ -294,6 +294,25 @@ describe('event recorder against a real API server', function () {
     assert.equal(e?.count, 25);
   });
 
+  it('shutdown waits a bounded time for an unreachable API, then drops what is queued', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const b = new EventBroadcaster({ client: new KubeClient(kc) });
+    const rec = b.newRecorder({ component: 'test' });
+    for (let i = 0; i < 5; i++) rec.event(POD, 'Normal', 'R', `m${i}`);
+    const started = Date.now();
+    await b.shutdown(300);
+    assert.ok(Date.now() - started < 2000, `shutdown took ${Date.now() - started} ms`);
+    assert.ok(b.stats.dropped >= 4, JSON.stringify(b.stats));
+    rec.event(POD, 'Normal', 'R', 'after shutdown');
+    assert.equal(b.stats.queued, 5);
+  });
+
   it('cluster-scoped objects get their events in default; a repeat of an expired event is created again', async () => {
     const b = new EventBroadcaster({ client });
     const rec = b.newRecorder({ component: 'kubelet', host: 'node-9' });
