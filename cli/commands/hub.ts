@@ -43,7 +43,10 @@ export function registerHubCommands(program: Command): void {
     .option('--bind <addr>', 'address to listen on', '127.0.0.1')
     .option('--advertise <names>', 'extra DNS names or IPs for the serving certificate (comma-separated)', '')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-    .option('--no-controllers', 'serve the API only; run no federation controllers in this process')
+    .option(
+      '--no-controllers',
+      'serve the API only: no federation controllers and no push-mode agents in this process',
+    )
     .option(
       '--heartbeat-threshold <seconds>',
       'agent heartbeat age after which a cluster is NotReady (default 40)',
@@ -100,7 +103,8 @@ export function registerHubCommands(program: Command): void {
         const logger = createLogger(o.logLevel);
         const { PushSupervisor } = await import('../../push/supervisor.js');
         const hub = await startHub({
-          pushAgents: (deps) => new PushSupervisor(deps),
+          // An API-only hub writes nothing by itself: push agents run where the controllers do.
+          pushAgents: o.controllers ? (deps) => new PushSupervisor(deps) : undefined,
           dataDir: resolve(o.dataDir),
           port: o.port,
           bind: o.bind,
