@@ -138,3 +138,30 @@ export async function waitForWorks(
 export function manifest(w: Work): KubeObject {
   return w.spec.manifest;
 }
+
+/**
+ * kubefed's own example FederatedDeployment (`test-deployment`, nginx, 3 replicas) placed on
+ * `clusters` with the given overrides — the manifest several suites apply unchanged.
+ */
+export function kubefedTestDeployment(namespace: string, clusters: string[], overrides: unknown[] = []) {
+  return {
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedDeployment',
+    metadata: { name: 'test-deployment', namespace },
+    spec: {
+      template: {
+        metadata: { labels: { app: 'nginx' } },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'nginx' } },
+          template: {
+            metadata: { labels: { app: 'nginx' } },
+            spec: { containers: [{ image: 'nginx:1.17.0-alpine', name: 'nginx' }] },
+          },
+        },
+      },
+      placement: { clusters: clusters.map((name) => ({ name })) },
+      overrides,
+    },
+  };
+}

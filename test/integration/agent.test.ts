@@ -23,7 +23,13 @@ import {
   waitFor,
   type HubProcess,
 } from '../helpers/hub.js';
-import { addCluster, getFederated, setClusterReady, workFor } from '../helpers/federation.js';
+import {
+  addCluster,
+  getFederated,
+  kubefedTestDeployment,
+  setClusterReady,
+  workFor,
+} from '../helpers/federation.js';
 
 const CLUSTER = 'edge1';
 const HUB_NS = `edgefed-cluster-${CLUSTER}`;
@@ -92,34 +98,19 @@ async function setMemberReady(member: HubProcess, ready: number): Promise<void> 
   throw new Error('member status: too many conflicts');
 }
 
-const fedDeployment = {
-  apiVersion: 'types.kubefed.io/v1beta1',
-  kind: 'FederatedDeployment',
-  metadata: { name: 'test-deployment', namespace: NS },
-  spec: {
-    template: {
-      metadata: { labels: { app: 'nginx' } },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: 'nginx' } },
-        template: {
-          metadata: { labels: { app: 'nginx' } },
-          spec: { containers: [{ image: 'nginx:1.17.0-alpine', name: 'nginx' }] },
-        },
-      },
+const fedDeployment = kubefedTestDeployment(
+  NS,
+  [CLUSTER],
+  [
+    {
+      clusterName: CLUSTER,
+      clusterOverrides: [
+        { path: '/spec/replicas', value: 5 },
+        { op: 'add', path: '/metadata/annotations', value: { 'example.com/site': 'edge' } },
+      ],
     },
-    placement: { clusters: [{ name: CLUSTER }] },
-    overrides: [
-      {
-        clusterName: CLUSTER,
-        clusterOverrides: [
-          { path: '/spec/replicas', value: 5 },
-          { op: 'add', path: '/metadata/annotations', value: { 'example.com/site': 'edge' } },
-        ],
-      },
-    ],
-  },
-};
+  ],
+);
 
 describe('agent: applies Works to a member cluster, autonomously when the hub is gone', function () {
   this.timeout(240_000);

@@ -14,6 +14,7 @@ import {
   addCluster,
   deleteCluster,
   getFederated,
+  kubefedTestDeployment,
   manifest,
   reportApplied,
   setClusterReady,
@@ -30,26 +31,8 @@ const fedNamespace = (ns: string, clusters?: string[]) => ({
 });
 
 /** kubefed's own example, with the overrides the issue names. */
-const fedDeployment = (ns: string, overrides: unknown[]) => ({
-  apiVersion: 'types.kubefed.io/v1beta1',
-  kind: 'FederatedDeployment',
-  metadata: { name: 'test-deployment', namespace: ns },
-  spec: {
-    template: {
-      metadata: { labels: { app: 'nginx' } },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: 'nginx' } },
-        template: {
-          metadata: { labels: { app: 'nginx' } },
-          spec: { containers: [{ image: 'nginx:1.17.0-alpine', name: 'nginx' }] },
-        },
-      },
-    },
-    placement: { clusters: [{ name: 'cluster1' }, { name: 'cluster2' }] },
-    overrides,
-  },
-});
+const fedDeployment = (ns: string, overrides: unknown[]) =>
+  kubefedTestDeployment(ns, ['cluster1', 'cluster2'], overrides);
 
 describe('federation: kubefed manifests reconciled into per-cluster Works (real hub, real kubectl)', function () {
   this.timeout(90_000);
