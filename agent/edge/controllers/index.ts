@@ -1,12 +1,15 @@
 /**
  * The controllers kube-controller-manager would run at an edge site, speaking only the site's
- * Kubernetes API: Deployments, ReplicaSets, Jobs, Services' load-balancer status, and a garbage
+ * Kubernetes API: Deployments, ReplicaSets, Jobs, StatefulSets, DaemonSets, CronJobs, Services'
+ * load-balancer status, Endpoints and EndpointSlices, and a garbage
  * collector for what deleted owners leave behind. One node, no scheduler: pods are created bound
  * to it. The node runtime (agent/edge/node) runs them and reports their status.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../client/client.js';
 import { silentLogger, type RuntimeLogger } from '../../../client/log.js';
+import { CronJobController } from './cronjob/controller.js';
+import { DaemonSetController } from './daemonset/controller.js';
 import { DeploymentController } from './deployment/controller.js';
 import { SiteEvents } from './events.js';
 import { EndpointsController } from './endpoints/controller.js';
@@ -15,6 +18,7 @@ import { DEFAULT_JOB_BACKOFF_BASE_MS, DEFAULT_JOB_BACKOFF_MAX_MS } from './job/b
 import { JobController } from './job/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
 import { ServiceController } from './service/controller.js';
+import { StatefulSetController } from './statefulset/controller.js';
 import { allInformers, createSiteInformers, type SiteContext } from './site.js';
 
 export const FIELD_MANAGER = 'edgefed-site-controllers';
@@ -69,6 +73,9 @@ export function startSiteControllers(opts: SiteControllersOptions): SiteControll
     }),
     new ServiceController(ctx),
     new EndpointsController(ctx),
+    new StatefulSetController(ctx),
+    new DaemonSetController(ctx),
+    new CronJobController(ctx),
     new GarbageCollector(ctx),
   ];
   for (const i of allInformers(informers)) i.start();

@@ -9,7 +9,10 @@ import { Informer } from '../../../client/informer.js';
 import type { RuntimeLogger } from '../../../client/log.js';
 import type { SiteEvents } from './events.js';
 import { controllerOf } from './meta.js';
+import type { CronJob } from './cronjob/plan.js';
+import type { DaemonSet, Node } from './daemonset/types.js';
 import type { Endpoints, EndpointSlice } from './endpoints/types.js';
+import type { StatefulSet } from './statefulset/types.js';
 import type { Deployment, Job, Pod, ReplicaSet, Service } from './types.js';
 
 export const INDEX = {
@@ -28,6 +31,10 @@ export interface SiteInformers {
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
   endpointSlices: Informer<EndpointSlice>;
+  statefulSets: Informer<StatefulSet>;
+  daemonSets: Informer<DaemonSet>;
+  cronJobs: Informer<CronJob>;
+  nodes: Informer<Node>;
 }
 
 export interface SiteContext {
@@ -61,6 +68,10 @@ export function createSiteInformers(kc: KubeConfig, log: RuntimeLogger, resyncMs
     services: make<Service>('/api/v1/services'),
     endpoints: make<Endpoints>('/api/v1/endpoints'),
     endpointSlices: make<EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices'),
+    statefulSets: make<StatefulSet>('/apis/apps/v1/statefulsets'),
+    daemonSets: make<DaemonSet>('/apis/apps/v1/daemonsets'),
+    cronJobs: make<CronJob>('/apis/batch/v1/cronjobs'),
+    nodes: make<Node>('/api/v1/nodes'),
   };
 }
 
