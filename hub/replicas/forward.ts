@@ -22,7 +22,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type ApiError } from '../../apiserver/errors.js';
 import type { RuntimeLogger } from '../../client/log.js';
 import { forwardableHeaders } from '../../tunnel/mux.js';
+import { takeUpgrade, upgradeOf } from '../../apiserver/server/connect.js';
 import { RESPONSE_HEAD_TIMEOUT_MS, type ProxyFallback } from '../tunnel/proxy.js';
+import { switchingProtocolsHead } from '../tunnel/upgrade.js';
 import type { ReplicaOwner, ReplicaRegistry } from './registry.js';
 
 /** Set on a forwarded request to the id of the replica that forwarded it. */
@@ -68,10 +70,13 @@ export function replicaForwarder(deps: ForwardDeps): Forwarder {
     const owner = found;
     const base = new URL(owner.url);
     const rawUrl = req.raw.url ?? req.url;
+    // exec/attach/port-forward: the upgrade is forwarded too, and the sockets spliced on its 101.
+    const upgrading = upgradeOf(req.raw) !== undefined;
     const headers = {
       ...forwardableHeaders(req.headers, ['authorization', FORWARDED_HEADER, FORWARDED_USER_HEADER]),
       [FORWARDED_HEADER]: registry.id,
       [FORWARDED_USER_HEADER]: req.edgefedUser?.name ?? '',
+      ...(upgrading ? { connection: 'Upgrade', upgrade: String(req.headers.upgrade ?? '') } : {}),
     };
     reply.hijack();
     const res = reply.raw;
@@ -98,7 +103,8 @@ export function replicaForwarder(deps: ForwardDeps): Forwarder {
       port: base.port || 443,
       path: base.pathname.replace(/\/+$/, '') + rawUrl,
       headers,
-      agent,
+      // An upgraded socket is ours for the session: not from the keep-alive pool.
+      agent: upgrading ? false : agent,
       ca: deps.tls.ca,
       cert: deps.tls.cert,
       key: deps.tls.key,
@@ -123,6 +129,32 @@ export function replicaForwarder(deps: ForwardDeps): Forwarder {
       ur.once('error', () => res.destroy());
       ur.pipe(res);
     });
+    up.once('upgrade', (ur, upSocket, upHead) => {
+      clearTimeout(headTimer);
+      status = 101;
+      const conn = takeUpgrade(req.raw, res);
+      if (!conn) {
+        upSocket.destroy();
+        return;
+      }
+      const headersIn = forwardableHeaders(ur.headers);
+      conn.socket.write(
+        switchingProtocolsHead(
+          { status: 101, headers: headersIn },
+          String(ur.headers.upgrade ?? req.headers.upgrade),
+        ),
+      );
+      if (upHead.length) conn.socket.write(upHead);
+      if (conn.head.length) upSocket.write(conn.head);
+      const both = (): void => {
+        conn.socket.destroy();
+        upSocket.destroy();
+      };
+      conn.socket.once('error', both).once('close', both);
+      upSocket.once('error', both).once('close', both);
+      upSocket.pipe(conn.socket);
+      conn.socket.pipe(upSocket);
+    });
     up.once('error', (e: Error) => {
       clearTimeout(headTimer);
       log.debug({ cluster, replica: owner.id, url: owner.url, err: e.message }, 'forward failed');
@@ -144,7 +176,8 @@ export function replicaForwarder(deps: ForwardDeps): Forwarder {
     });
     // The request body streams through untouched (the proxy routes do not parse it).
     const raw = req.raw;
-    if (!raw.readableEnded) {
+    if (upgrading) up.end();
+    else if (!raw.readableEnded) {
       raw.once('error', (e) => up.destroy(e));
       raw.pipe(up);
     } else {

@@ -14,6 +14,7 @@ import {
   type AgentProcess,
 } from './agents.js';
 import { cleanup, startHub, tempDir, waitFor, type HubProcess } from './hub.js';
+import { startEtcd } from './etcd.js';
 import { removeContainersWithLabel, startPodman, type PodmanService } from './podman.js';
 
 export interface StreamsRig {
@@ -25,12 +26,35 @@ export interface StreamsRig {
   atSite: string;
   /** The hub's proxy to the site (`edgefed kubeconfig <site>`). */
   viaHub: string;
+  /** With `replicas`: a second hub replica (same etcd, same PKI) the site is not connected to. */
+  replicaB?: HubProcess;
+  /** The proxy to the site through replica B (forwarded to the replica holding the tunnel). */
+  viaReplicaB?: string;
   stop(): Promise<void>;
 }
 
-export async function startStreamsRig(prefix: string, hubArgs: string[] = []): Promise<StreamsRig> {
+export async function startStreamsRig(
+  prefix: string,
+  opts: { replicas?: boolean } = {},
+): Promise<StreamsRig> {
   const podman = await startPodman();
-  const hub = await startHub({ extraArgs: hubArgs });
+  const etcd = opts.replicas ? await startEtcd({ members: 1 }) : undefined;
+  const pkiDir = opts.replicas ? tempDir('edgefed-streams-pki-') : undefined;
+  const replicaArgs = (id: string): string[] =>
+    etcd
+      ? [
+          '--store',
+          'etcd',
+          '--etcd-endpoints',
+          etcd.endpoints.join(','),
+          '--replica-id',
+          id,
+          '--dns-port',
+          '0',
+        ]
+      : [];
+  const hub = await startHub({ pkiDir, extraArgs: replicaArgs('a') });
+  const replicaB = etcd ? await startHub({ pkiDir, extraArgs: replicaArgs('b') }) : undefined;
   const site = `${prefix}-${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
   const dataDir = tempDir(`edgefed-${prefix}-`);
   const tok = createJoinToken(hub.kubeconfig);
@@ -41,7 +65,12 @@ export async function startStreamsRig(prefix: string, hubArgs: string[] = []): P
     intervals: { heartbeat: '1s', status: '1s' },
   });
   await waitClustersReady(hub, [site], 60_000, () => agent.logs());
+  const viaReplicaB = replicaB
+    ? clusterKubeconfig(replicaB.kubeconfig, site, join(replicaB.dataDir, `${site}.kubeconfig`))
+    : undefined;
   return {
+    replicaB,
+    viaReplicaB,
     podman,
     hub,
     agent,
@@ -51,6 +80,9 @@ export async function startStreamsRig(prefix: string, hubArgs: string[] = []): P
     async stop() {
       await agent.stop();
       await hub.stop();
+      await replicaB?.stop();
+      await etcd?.stop();
+      for (const d of [pkiDir, replicaB?.dataDir]) if (d) cleanup(d);
       await removeContainersWithLabel(podman.endpoint, 'edgefed.io/node', site).catch(() => 0);
       await podman.stop();
       cleanup(dataDir);
