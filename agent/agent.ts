@@ -18,6 +18,7 @@ import { Discovery } from './apply/discovery.js';
 import { WorkCache } from './cache.js';
 import { agentPaths, readAgentConfig, type AgentConfig } from './data-dir.js';
 import { Heartbeat } from './heartbeat.js';
+import { InventoryReporter } from './inventory/reporter.js';
 import { HubConnection } from './hub-connection.js';
 import { PodIndex } from './pods/pod-index.js';
 import { WorkReconciler } from './reconciler.js';
@@ -49,6 +50,8 @@ export interface AgentOptions {
   tunnel?: boolean;
   /** Report workload pod summaries (count, ready, restarts, problems) in Work status (default true). */
   podSummaries?: boolean;
+  /** Report the cluster summary and node/pod inventory this often (default 30 s; 0: never). */
+  inventoryIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -138,6 +141,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     intervalMs: opts.heartbeatIntervalMs,
   });
   heartbeat.start();
+  const inventory =
+    opts.inventoryIntervalMs === 0
+      ? undefined
+      : new InventoryReporter({
+          hub: () => hub.client,
+          member,
+          cluster: config.cluster,
+          namespace: config.namespace,
+          log: child('inventory'),
+          intervalMs: opts.inventoryIntervalMs,
+        });
+  inventory?.start();
 
   const rotator = new CertRotator({
     dataDir: opts.dataDir,
@@ -177,6 +192,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         queue.shutdown();
         await Promise.all([
           heartbeat.stop(),
+          inventory?.stop(),
           rotator.stop(),
           hub.stop(),
           probing,

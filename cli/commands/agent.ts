@@ -139,6 +139,13 @@ export function registerAgentCommands(program: Command): void {
         '15s',
       ),
     )
+    .addOption(
+      durationOption(
+        '--inventory-interval <duration>',
+        'report the cluster summary and node/pod inventory to the hub at most this often (on change)',
+        '30s',
+      ),
+    )
     .addOption(durationOption('--resync <duration>', 're-apply every cached Work this often', '30s'))
     .addOption(durationOption('--status-interval <duration>', 'refresh member statuses this often', '5s'))
     .addOption(
@@ -175,6 +182,7 @@ export function registerAgentCommands(program: Command): void {
         sitePort?: number;
         crashBackoff: number;
         metricsResolution: number;
+        inventoryInterval: number;
       }) => {
         if (o.kubeconfig && o.inCluster)
           throw new Error('give either --kubeconfig or --in-cluster, not both');
@@ -197,6 +205,7 @@ export function registerAgentCommands(program: Command): void {
             resyncMs: o.resync,
             statusIntervalMs: o.statusInterval,
             heartbeatIntervalMs: o.heartbeatInterval,
+            inventoryIntervalMs: o.inventoryInterval,
             workers: o.workers,
             logger,
           });
@@ -220,6 +229,7 @@ export function registerAgentCommands(program: Command): void {
           resyncMs: o.resync,
           statusIntervalMs: o.statusInterval,
           heartbeatIntervalMs: o.heartbeatInterval,
+          inventoryIntervalMs: o.inventoryInterval,
           workers: o.workers,
           logger,
         });

@@ -59,6 +59,15 @@ export const AGENT_RULES: readonly AgentRule[] = [
     name: (cluster) => cluster,
     verbs: ['get', 'update', 'patch'],
   },
+  {
+    why: 'report its nodes and pods for the fleet view (edgefed get/top), one object named like the cluster',
+    group: 'edgefed.io',
+    resource: 'clusterinventories',
+    subresource: '',
+    namespace: 'cluster',
+    name: (cluster) => cluster,
+    verbs: ['get', 'create', 'update'],
+  },
   // New rows go here, e.g. a per-cluster object the agent writes in its own namespace:
   // { why: '...', group: 'edgefed.io', resource: '...', subresource: '', namespace: 'cluster',
   //   name: (cluster) => cluster, verbs: ['get', 'create', 'update', 'patch'] },

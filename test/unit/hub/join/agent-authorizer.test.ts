@@ -38,6 +38,8 @@ function res(
 const works = (verb: string, ns = OWN, name?: string, sub?: string) =>
   res(verb, 'edgefed.io', 'works', ns, name, sub);
 const lease = (verb: string, ns = OWN, name?: string) => res(verb, 'coordination.k8s.io', 'leases', ns, name);
+const inv = (verb: string, ns = OWN, name?: string) =>
+  res(verb, 'edgefed.io', 'clusterinventories', ns, name);
 const kfc = (verb: string, name?: string, sub?: string) =>
   res(verb, 'core.kubefed.io', 'kubefedclusters', KFS, name, sub);
 
@@ -56,6 +58,10 @@ const allowed: [string, RequestAttributes][] = [
   ['get own KubeFedCluster status', kfc('get', 'eu1', 'status')],
   ['update own KubeFedCluster status', kfc('update', 'eu1', 'status')],
   ['patch own KubeFedCluster status', kfc('patch', 'eu1', 'status')],
+  ['create own inventory', inv('create')],
+  ['create own inventory (path names it)', inv('create', OWN, 'eu1')],
+  ['get own inventory', inv('get', OWN, 'eu1')],
+  ['update own inventory', inv('update', OWN, 'eu1')],
 ];
 
 const denied: [string, RequestAttributes][] = [
@@ -97,6 +103,12 @@ const denied: [string, RequestAttributes][] = [
   ['update own work through another subresource', works('update', OWN, 'w1', 'scale')],
   ["create another cluster's KubeFedCluster status", kfc('create', 'eu1', 'status')],
   ['secrets in the hub namespace', res('list', '', 'secrets', KFS)],
+  ["update another cluster's inventory", inv('update', OTHER, 'us1')],
+  ['an inventory under another name', inv('update', OWN, 'us1')],
+  ['create an inventory under another name', inv('create', OWN, 'us1')],
+  ['list inventories', inv('list')],
+  ['delete own inventory', inv('delete', OWN, 'eu1')],
+  ['patch own inventory (not needed)', inv('patch', OWN, 'eu1')],
 ];
 
 describe('agent authorizer', () => {
