@@ -22,6 +22,7 @@ import { registerAgentAdmission } from './join/agent-admission-hook.js';
 import { agentAuthorizer } from './join/agent-authorizer.js';
 import { KnownClusters } from './join/known-clusters.js';
 import { registerJoinRoutes } from './join/registration.js';
+import { registerDashboard } from './dashboard/routes.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -137,6 +138,11 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
         requireAcceptance: opts.requireAcceptance ?? false,
         certDays: opts.agentCertDays,
         log: log.child({ component: 'join' }),
+      });
+      // The fleet dashboard at /ui/ (browser bundle built into dist/ui by npm run build).
+      registerDashboard(api.app, {
+        assetDir: join(packageRoot(), 'dist', 'ui'),
+        log: log.child({ component: 'dashboard' }),
       });
       // The hub→member tunnel (agents dial in; admins proxy to /clusters/<name>/proxy/...).
       registerTunnel(api.app, {

@@ -1,0 +1,22 @@
+/** What every view gets: the signed-in identity and the fleet's clusters (watched once, shared). */
+import type { KubeFedCluster } from '../api/federation.js';
+import type { Collection } from './api.js';
+import { clusterView, type ClusterView } from './model.js';
+
+export interface AppContext {
+  clusters: Collection<KubeFedCluster>;
+  /** Called when the clusters change (views subscribe while mounted). */
+  onClusters(fn: () => void): () => void;
+  /** The namespace of the signed-in ServiceAccount: where to look when cluster-wide lists are refused. */
+  namespace?: string;
+  user?: string;
+}
+
+export const KFC_PATH = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
+
+export function clusterViews(ctx: AppContext): Map<string, ClusterView> {
+  return new Map(ctx.clusters.list().map((c) => [c.metadata.name ?? '', clusterView(c)]));
+}
+
+/** A view draws into root and answers its cleanup (stop watches, unsubscribe). */
+export type View = (root: HTMLElement, ctx: AppContext, params: string[]) => () => void;
