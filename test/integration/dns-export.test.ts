@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, kubectlOk, tempDir, toYaml, waitFor } from '../helpers/hub.js';
 import {
@@ -92,7 +92,13 @@ describe('DNS export: CoreDNS etcd layout (real etcd) and RFC 2136 (real knotd)'
       startKnot(
         dir,
         'example.com',
-        ['foreign IN A 198.51.100.1', 'taken IN A 198.51.100.2', 'same 180 IN A 192.0.2.50'],
+        [
+          'foreign IN A 198.51.100.1',
+          'taken IN A 198.51.100.2',
+          'same 180 IN A 192.0.2.50',
+          // What a claim of ours left behind when its answer was lost (see the last test).
+          'lost 180 IN A 192.0.2.60',
+        ],
         KEY,
         secret,
       ),
@@ -283,6 +289,74 @@ describe('DNS export: CoreDNS etcd layout (real etcd) and RFC 2136 (real knotd)'
     assert.deepEqual((await knotAnswer(knot.port, 'taken.example.com')).answer, [
       'taken.example.com. 300 IN A 198.51.100.2',
     ]);
+    assert.deepEqual((await knotAnswer(knot.port, 'same.example.com')).answer, [
+      'same.example.com. 180 IN A 192.0.2.50',
+    ]);
+  });
+
+  it('a claim of ours whose answer was lost (still in the state file) is adopted when the server has exactly it, then managed', async () => {
+    // The hub knows the endpoint before its exporter starts (as after a crash mid-claim).
+    const dataDir = tempDir('edgefed-dns-lost-');
+    const first = await startDnsHub(['--no-controllers'], dataDir);
+    ensureDnsCrds(first.kubeconfig);
+    kubectlOk(
+      first.kubeconfig,
+      ['apply', '-f', '-'],
+      toYaml(
+        domainYaml('fed', 'example.com'),
+        endpointYaml('default', 'lost', [
+          { dnsName: 'lost.example.com', recordType: 'A', targets: ['192.0.2.60'] },
+        ]),
+      ),
+    );
+    await first.stop();
+    mkdirSync(join(dataDir, 'dns'), { recursive: true });
+    const sent = { name: 'lost.example.com', type: 'A', ttl: 180, rdata: ['192.0.2.60'] };
+    writeFileSync(
+      join(dataDir, 'dns', `rfc2136-third-example.com-127.0.0.1-${knot.port}.json`),
+      JSON.stringify({
+        version: 1,
+        server: `127.0.0.1:${knot.port}`,
+        zone: 'example.com',
+        rrsets: [],
+        claiming: [sent],
+      }),
+    );
+    const third = await startDnsHub(
+      [
+        '--no-controllers',
+        '--log-level',
+        'info',
+        '--dns-owner-id',
+        'third',
+        '--dns-rfc2136-server',
+        `127.0.0.1:${knot.port}`,
+        '--dns-rfc2136-zone',
+        'example.com',
+        '--dns-rfc2136-tsig-name',
+        KEY,
+        '--dns-rfc2136-tsig-secret-file',
+        join(dir, 'tsig.secret'),
+      ],
+      dataDir,
+    );
+    others.push(third);
+    await waitFor(
+      'the lost claim adopted',
+      () => /lost\.example\.com A.*answer was lost had been applied; adopted/.test(third.logs()) || undefined,
+      15_000,
+      100,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\nhub log:\n${third.logs().slice(-3000)}`);
+    });
+    // Ours now: removing the endpoint removes it from knotd; the identical foreign RRset stays.
+    kubectlOk(third.kubeconfig, ['delete', 'dnsendpoint', 'lost', '-n', 'default']);
+    await digUntil(
+      knot.port,
+      ['+tcp', 'lost.example.com'],
+      (d) => d.status === 'NXDOMAIN',
+      'lost gone from knot',
+    );
     assert.deepEqual((await knotAnswer(knot.port, 'same.example.com')).answer, [
       'same.example.com. 180 IN A 192.0.2.50',
     ]);
