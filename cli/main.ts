@@ -48,6 +48,14 @@ const COMMANDS: CommandEntry[] = [
     register: async (p) => (await import('./commands/clusters.js')).registerJoinCommands(p),
   },
   {
+    commands: { get: "List every cluster's nodes or pods from the hub (fleet view)." },
+    register: async (p) => (await import('./commands/get.js')).registerGetCommand(p),
+  },
+  {
+    commands: { top: "Show every cluster's node or pod CPU and memory from the hub." },
+    register: async (p) => (await import('./commands/top.js')).registerTopCommand(p),
+  },
+  {
     commands: {
       kubeconfig: "Write a kubeconfig that reaches a member cluster's API through the hub's tunnel.",
     },
@@ -60,6 +68,10 @@ const COMMANDS: CommandEntry[] = [
   {
     commands: { up: 'Start a hub and demo edge sites in one process (npm start).' },
     register: async (p) => (await import('./commands/up.js')).registerUpCommand(p),
+  },
+  {
+    commands: { dashboard: 'Print a one-time sign-in URL for the fleet dashboard (/ui/).' },
+    register: async (p) => (await import('./commands/dashboard.js')).registerDashboardCommand(p),
   },
 ];
 
