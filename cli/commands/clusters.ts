@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { ACCEPTED_ANNOTATION, HEARTBEAT_LEASE } from '../../api/protocol.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import { isNotFound } from '../../client/errors.js';
+import { cpuMillis, quantityValue, type ClusterResourceSummary } from '../../api/inventory.js';
 import { HUB_NAMESPACE, clusterNamespace, type KubeFedCluster } from '../../api/federation.js';
 import {
   addKubeconfigOptions,
@@ -48,8 +49,39 @@ async function getCluster(hub: HubConnection, name: string): Promise<KubeFedClus
   return c;
 }
 
-async function listClusters(hub: HubConnection): Promise<void> {
+const OUTPUTS = ['wide', 'yaml', 'json'];
+
+/** NODES, PODS, CPU and MEMORY of `-o wide`, from the summary the agent reports (status.resources). */
+export function resourceCells(r: ClusterResourceSummary | undefined): string[] {
+  if (!r) return ['<unknown>', '<unknown>', '<unknown>', '<unknown>'];
+  const cpu = (q: string | undefined) => (q === undefined ? '<unknown>' : `${cpuMillis(q) ?? 0}m`);
+  const mem = (q: string | undefined) =>
+    q === undefined ? '<unknown>' : `${Math.round((quantityValue(q) ?? 0) / 2 ** 20)}Mi`;
+  return [
+    `${r.nodes.ready}/${r.nodes.total}`,
+    `${r.pods.ready}/${r.pods.total}`,
+    `${cpu(r.usage?.cpu)}/${cpu(r.allocatable.cpu)}`,
+    `${mem(r.usage?.memory)}/${mem(r.allocatable.memory)}`,
+  ];
+}
+
+async function listClusters(hub: HubConnection, output?: string): Promise<void> {
+  if (output !== undefined && !OUTPUTS.includes(output))
+    throw new Error(`-o ${output}: expected one of ${OUTPUTS.join(', ')}`);
   const clusters = (await hub.client.listAll<KubeFedCluster>(KFC_PATH)).items;
+  if (output === 'json' || output === 'yaml') {
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: clusters.map((c) => ({ ...c, apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster' })),
+    };
+    process.stdout.write(
+      output === 'json'
+        ? JSON.stringify(list, null, 2) + '\n'
+        : (await import('./yaml.js')).toYamlDocs([list]),
+    );
+    return;
+  }
   if (!clusters.length) {
     process.stdout.write(
       'No clusters. To join one, create a token: edgefed token create --print-join-command\n',
@@ -94,11 +126,14 @@ async function listClusters(hub: HubConnection): Promise<void> {
         status?.kubernetesVersion ?? '<unknown>',
         Number.isNaN(hbMs) ? '<never>' : ago(now - hbMs),
         String(workCount.get(ns) ?? 0),
+        ...(output === 'wide'
+          ? resourceCells((c.status as { resources?: ClusterResourceSummary } | undefined)?.resources)
+          : []),
       ];
     });
-  process.stdout.write(
-    table(['NAME', 'STATUS', 'REGION', 'ZONE', 'KUBERNETES-VERSION', 'LAST-HEARTBEAT', 'WORKS'], rows),
-  );
+  const header = ['NAME', 'STATUS', 'REGION', 'ZONE', 'KUBERNETES-VERSION', 'LAST-HEARTBEAT', 'WORKS'];
+  if (output === 'wide') header.push('NODES', 'PODS', 'CPU', 'MEMORY');
+  process.stdout.write(table(header, rows));
 }
 
 async function accept(hub: HubConnection, name: string): Promise<void> {
@@ -155,10 +190,12 @@ export function registerJoinCommands(program: Command): void {
   const clusters = addKubeconfigOptions(
     program
       .command('clusters')
-      .description('List joined clusters and their health; `clusters accept <name>` admits a pending one.'),
+      .description('List joined clusters and their health; `clusters accept <name>` admits a pending one.')
+      .option('-o, --output <format>', 'wide (nodes, pods, CPU and memory used/allocatable), yaml or json'),
   ).action(async (_o: ConnectionFlags, cmd: Command) => {
-    const hub = await connect(cmd.optsWithGlobals<ConnectionFlags>());
-    await listClusters(hub).catch((e: unknown) => {
+    const flags = cmd.optsWithGlobals<ConnectionFlags & { output?: string }>();
+    const hub = await connect(flags);
+    await listClusters(hub, flags.output).catch((e: unknown) => {
       throw cliError(e, hub.server);
     });
   });
