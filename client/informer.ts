@@ -64,9 +64,13 @@ export interface InformerStats {
 }
 
 /** Cache key: `namespace/name` for namespaced objects, `name` for cluster-scoped ones. */
+export function cacheKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** An object's cache key (see cacheKey). */
 export function objectKey(obj: KubeObject): string {
-  const ns = obj.metadata.namespace;
-  return ns ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
+  return cacheKey(obj.metadata.namespace, obj.metadata.name ?? '');
 }
 
 interface WatchEvent {

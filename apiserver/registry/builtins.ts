@@ -97,6 +97,21 @@ const SPECS: BuiltinSpec[] = [
   {
     group: '',
     version: 'v1',
+    resource: 'endpoints',
+    kind: 'Endpoints',
+    namespaced: true,
+    shortNames: ['ep'],
+  },
+  {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    resource: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  },
+  {
+    group: '',
+    version: 'v1',
     resource: 'nodes',
     kind: 'Node',
     namespaced: false,

@@ -14,6 +14,6 @@ export function collectionPrefix(info: ResourceInfo, namespace: string | undefin
   return info.namespaced && namespace ? `${base}${namespace}/` : base;
 }
 
-export function objectKey(info: ResourceInfo, namespace: string | undefined, name: string): string {
+export function storageKey(info: ResourceInfo, namespace: string | undefined, name: string): string {
   return info.namespaced ? `${resourcePrefix(info)}${namespace}/${name}` : `${resourcePrefix(info)}${name}`;
 }

@@ -4,6 +4,8 @@ import { builtinTraits } from '../registry/builtins.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import { defaultCustomResourceDefinition } from '../schema/crd.js';
 import { SYSTEM_USER, rfc3339, type RequestContext } from './context.js';
+import type { KindEnvironment } from '../kinds/index.js';
+import { jobHooks, serviceHooks } from '../kinds/hooks.js';
 
 /** Behaviour particular to one kind, run inside the generic object lifecycle. */
 export interface KindHooks {
@@ -13,6 +15,13 @@ export interface KindHooks {
   pendingDeletion?(obj: KubeObject): boolean;
   /** How the object looks once marked for deletion. */
   markDeleting?(ctx: RequestContext, obj: KubeObject): void;
+  /** After prepare, before validation: work that reads or writes the store (Service allocation). */
+  prepareAsync?(
+    env: KindEnvironment,
+    obj: KubeObject,
+    old: KubeObject | undefined,
+    dryRun: boolean,
+  ): Promise<void>;
 }
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
@@ -136,6 +145,8 @@ export function hooksFor(info: ResourceInfo): KindHooks | undefined {
   if (!info.builtin) return undefined;
   if (info.group === '' && info.resource === 'secrets') return secretHooks;
   if (info.group === '' && info.resource === 'namespaces') return namespaceHooks;
+  if (info.group === '' && info.resource === 'services') return serviceHooks;
+  if (info.group === 'batch' && info.resource === 'jobs') return jobHooks;
   if (info.group === 'apiextensions.k8s.io' && info.resource === 'customresourcedefinitions') return crdHooks;
   return undefined;
 }

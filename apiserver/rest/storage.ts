@@ -9,7 +9,8 @@ import { StoreError, type Store, type StoredObject } from '../storage/store.js';
 import type { KubeObject } from '../../api/kubernetes.js';
 import { rfc3339, type RequestContext } from './context.js';
 import { hooksFor } from './kind-hooks.js';
-import { collectionPrefix, objectKey } from './keys.js';
+import { KindEnvironment } from '../kinds/index.js';
+import { collectionPrefix, storageKey } from './keys.js';
 import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
 import { caughtUp, tooLargeResourceVersion } from './revision.js';
 import { toStorage, toVersion } from './convert.js';
@@ -51,6 +52,7 @@ export class ObjectStorage {
   constructor(
     readonly store: Store,
     readonly registry: ResourceRegistry,
+    readonly kinds: KindEnvironment = new KindEnvironment(store),
   ) {}
 
   async get(
@@ -59,7 +61,7 @@ export class ObjectStorage {
     namespace: string | undefined,
     name: string,
   ): Promise<KubeObject> {
-    const cur = await this.store.get(objectKey(info, namespace, name));
+    const cur = await this.store.get(storageKey(info, namespace, name));
     if (!cur) throw errors.notFound(info.resource, info.group, name);
     return toVersion(cur.object, info, version);
   }
@@ -133,6 +135,7 @@ export class ObjectStorage {
     if (version.subresources.status) delete obj.status;
     defaultObject(obj, version);
     hooksFor(info)?.prepareForCreate?.(ctx, obj);
+    await hooksFor(info)?.prepareAsync?.(this.kinds, obj, undefined, opts.dryRun);
     validateObject(info, version, obj);
     if (info.namespaced) await this.requireActiveNamespace(namespace);
     const stored = managedAlready
@@ -141,7 +144,7 @@ export class ObjectStorage {
     if (opts.dryRun) return stored;
     const name = String(stored.metadata.name);
     try {
-      const res = await this.store.create(objectKey(info, namespace, name), toStorage(stored, info));
+      const res = await this.store.create(storageKey(info, namespace, name), toStorage(stored, info));
       return toVersion(res.object, info, version);
     } catch (e) {
       if (e instanceof StoreError && e.code === 'KeyExists')
@@ -162,7 +165,7 @@ export class ObjectStorage {
   ): Promise<KubeObject> {
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw errors.badRequest('the request body must be an object');
-    const cur = await this.store.get(objectKey(info, namespace, name));
+    const cur = await this.store.get(storageKey(info, namespace, name));
     if (!cur) throw errors.notFound(info.resource, info.group, name);
     // No retry: a PUT replaces what the client read; if the object moved meanwhile, it is told so.
     return this.writeUpdate(ctx, info, version, cur, clone(body), opts, false).catch((e: unknown) => {
@@ -186,7 +189,7 @@ export class ObjectStorage {
         `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
       );
     }
-    const key = objectKey(info, namespace, name);
+    const key = storageKey(info, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.store.get(key);
       try {
@@ -271,6 +274,8 @@ export class ObjectStorage {
     }
     defaultObject(obj, version);
     hooksFor(info)?.prepareForUpdate?.(ctx, old, obj);
+    if (opts.subresource !== 'status')
+      await hooksFor(info)?.prepareAsync?.(this.kinds, obj, old, opts.dryRun);
     if (tracksGeneration(info) && specChanged(old, obj, version.subresources.status)) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
@@ -285,7 +290,7 @@ export class ObjectStorage {
       !next.metadata.finalizers?.length &&
       !hooksFor(info)?.pendingDeletion?.(next);
     if (opts.dryRun) return next;
-    const key = objectKey(info, old.metadata.namespace, name);
+    const key = storageKey(info, old.metadata.namespace, name);
     if (finalize) {
       const gone = await this.store.delete(key, cur.revision);
       return toVersion(gone.object, info, version);
@@ -306,7 +311,7 @@ export class ObjectStorage {
     name: string,
     opts: { dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } },
   ): Promise<{ object: KubeObject; deleted: boolean }> {
-    const key = objectKey(info, namespace, name);
+    const key = storageKey(info, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.store.get(key);
       if (!cur) throw errors.notFound(info.resource, info.group, name);
@@ -388,7 +393,7 @@ export class ObjectStorage {
     if (!namespace || !nsInfo) throw errors.badRequest('a namespace is required for this resource');
     let terminating = this.namespaces?.get(namespace);
     if (!this.namespaces) {
-      const ns = await this.store.get(objectKey(nsInfo, undefined, namespace));
+      const ns = await this.store.get(storageKey(nsInfo, undefined, namespace));
       terminating = ns ? Boolean(ns.object.metadata.deletionTimestamp) : undefined;
     }
     if (terminating === undefined) throw errors.notFound('namespaces', '', namespace);

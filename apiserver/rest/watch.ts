@@ -2,7 +2,7 @@ import { errors } from '../errors.js';
 import { groupVersion, type ResourceInfo, type ResourceVersion } from '../registry/resource-info.js';
 import { StoreError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 import type { KubeObject } from '../../api/kubernetes.js';
-import { collectionPrefix, objectKey } from './keys.js';
+import { collectionPrefix, storageKey } from './keys.js';
 import { filterFor, type ListQuery, type ListResponse } from './list-query.js';
 import { isConverted, toVersion } from './convert.js';
 import { caughtUp, tooLargeResourceVersion } from './revision.js';
@@ -52,7 +52,7 @@ export async function startWatch(
   const store = storage.store;
   const exact = q.exactName !== undefined && (namespace !== undefined || !info.namespaced);
   const prefix = exact
-    ? objectKey(info, namespace, q.exactName as string)
+    ? storageKey(info, namespace, q.exactName as string)
     : collectionPrefix(info, namespace);
   const matches = filterFor(info, version, q);
   // events.k8s.io objects are stored as core Events: always converted.

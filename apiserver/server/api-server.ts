@@ -31,6 +31,7 @@ import { parseApiPath } from '../handlers/request-info.js';
 import { ResourceRegistry } from '../registry/registry.js';
 import { newContext, type RequestContext, type UserInfo } from '../rest/context.js';
 import { ObjectStorage } from '../rest/storage.js';
+import { KindEnvironment, type ServiceAllocationOptions } from '../kinds/index.js';
 import { StoreError, type Store, type StoreErrorCode } from '../storage/store.js';
 import { addToDiscovery, serveAggregated, type AggregatedApi } from './aggregated.js';
 import { connectKey, type ConnectHandler } from './connect.js';
@@ -60,6 +61,8 @@ export interface ApiServerOptions {
   readyChecks?: (() => boolean)[];
   /** How often superseded history is compacted, and how many revisions are kept. */
   compaction?: { intervalMs: number; keepRevisions: number };
+  /** Service cluster IP range (default 10.96.0.0/12) and node port range (default 30000-32767). */
+  services?: ServiceAllocationOptions;
   /** Events are deleted this long after their last write (kube's --event-ttl, default 1 h; 0: never). */
   eventTtlMs?: number;
 }
@@ -97,7 +100,11 @@ export class ApiServer {
   private ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.storage = new ObjectStorage(opts.store, this.registry);
+    this.storage = new ObjectStorage(
+      opts.store,
+      this.registry,
+      new KindEnvironment(opts.store, opts.services),
+    );
     this.openapi = new OpenApiCache(this.registry);
     this.crds = new CrdRegistrar(opts.store, this.registry, opts.logger);
     this.lifecycle = new LifecycleWorker(this.storage, this.registry, opts.logger);

@@ -16,10 +16,6 @@ export function objectPath(t: TypeRef, namespace: string | undefined, name: stri
   return `${collectionPath(t, namespace)}/${encodeURIComponent(name)}`;
 }
 
-export function objectKey(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
-}
-
 export function splitKey(key: string): { namespace?: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };

@@ -21,7 +21,8 @@ import {
   type Work,
   type WorkSource,
 } from '../../api/federation.js';
-import { collectionPath, objectKey, objectPath, splitKey } from './paths.js';
+import { cacheKey } from '../../client/informer.js';
+import { collectionPath, objectPath, splitKey } from './paths.js';
 import { applyNamespaceRule, selectClusters } from './placement.js';
 import { renderForCluster, validateOverrides } from './render.js';
 import { foldClusterStatus, statusEqual } from './status-fold.js';
@@ -136,7 +137,7 @@ export class TypeSyncer {
   }
 
   enqueue(o: KubeObject): void {
-    this.queue.add(objectKey(o.metadata.namespace, String(o.metadata.name)));
+    this.queue.add(cacheKey(o.metadata.namespace, String(o.metadata.name)));
   }
 
   enqueueAll(filter?: (o: FederatedObject) => boolean): void {
@@ -235,7 +236,7 @@ export class TypeSyncer {
       const namespaces = this.shared.federatedNamespaces();
       if (namespaces === 'pending') return { requeueAfterMs: 200 };
       if (namespaces) {
-        const fns = namespaces.get(objectKey(fed.metadata.namespace, String(fed.metadata.namespace)));
+        const fns = namespaces.get(cacheKey(fed.metadata.namespace, String(fed.metadata.namespace)));
         const r = applyNamespaceRule(placed, fns, clusters);
         placed = r.clusters;
         namespaceNotFederated = r.namespaceNotFederated;
@@ -253,7 +254,7 @@ export class TypeSyncer {
     for (const cluster of placed) {
       const r = renderForCluster(fed, this.targetType, cluster, overrideErrors);
       // The Work at the rendered name, whatever it says now (drifted, no spec, another cluster).
-      const existing = this.shared.works.get(objectKey(clusterNamespace(cluster), name));
+      const existing = this.shared.works.get(cacheKey(clusterNamespace(cluster), name));
       if ('error' in r) {
         // kubefed leaves the member object as it was when the overrides are wrong.
         renderErrors.set(cluster, r.error.message);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../../../apiserver/errors.js';
 import { ResourceRegistry } from '../../../../apiserver/registry/registry.js';
 import { newContext, SYSTEM_USER } from '../../../../apiserver/rest/context.js';
-import { objectKey } from '../../../../apiserver/rest/keys.js';
+import { storageKey } from '../../../../apiserver/rest/keys.js';
 import { ObjectStorage, type WriteOptions } from '../../../../apiserver/rest/storage.js';
 import { SqliteStore } from '../../../../apiserver/storage/sqlite-store.js';
 import type { Store, StoredObject } from '../../../../apiserver/storage/store.js';
@@ -49,7 +49,7 @@ describe('apiserver/rest/storage: a lost compare-and-swap is 409 Conflict, never
     data,
   });
   /** Another writer changes the object behind our back. */
-  const KEY = () => objectKey(info, 'default', 'c');
+  const KEY = () => storageKey(info, 'default', 'c');
   const bump = async () => {
     const cur = await inner.get(KEY());
     if (!cur) throw new Error('missing');
@@ -63,7 +63,7 @@ describe('apiserver/rest/storage: a lost compare-and-swap is 409 Conflict, never
     storage = new ObjectStorage(r.store, registry);
     const ns = registry.get('', 'namespaces');
     if (!ns) throw new Error('namespaces not registered');
-    await inner.create(objectKey(ns, undefined, 'default'), {
+    await inner.create(storageKey(ns, undefined, 'default'), {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: 'default', uid: 'u' },
