@@ -445,8 +445,9 @@ describe('edge site controllers against a bare API server (real kubectl)', funct
         svc('web', {
           selector: { app: 'web' },
           ports: [
-            { port: 80, targetPort: 8080 },
-            { port: 53, protocol: 'UDP' },
+            // kube-apiserver requires names when a Service has several ports.
+            { name: 'http', port: 80, targetPort: 8080 },
+            { name: 'dns', port: 53, protocol: 'UDP' },
           ],
         }),
         svc('headless', { clusterIP: 'None', selector: { app: 'web' }, ports: [{ port: 80 }] }),
