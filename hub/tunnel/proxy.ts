@@ -10,6 +10,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MASTERS_GROUP } from '../../apiserver/auth/authz.js';
 import { ApiError, errors } from '../../apiserver/errors.js';
+import type { UserInfo } from '../../apiserver/rest/context.js';
 import type { RuntimeLogger } from '../../client/log.js';
 import { PROXY_PREFIX } from '../../api/protocol.js';
 import { forwardableHeaders, type MuxStream, type ResponseHead } from '../../tunnel/mux.js';
@@ -52,15 +53,24 @@ function hasDotSegment(path: string): boolean {
  */
 export type ProxyFallback = (req: FastifyRequest, reply: FastifyReply, cluster: string) => Promise<boolean>;
 
+/**
+ * Who may reach a member cluster through the hub: every proxied request, exec/attach/port-forward
+ * upgrades included, passes here (the replica forward trusts the replica that checked). Today hub
+ * admins (system:masters); an RBAC check of `clusters/proxy` on the cluster belongs here.
+ */
+export function authorizeProxy(user: UserInfo | undefined, cluster: string): void {
+  if (!user?.groups.includes(MASTERS_GROUP))
+    throw errors.forbidden(
+      `forbidden: User "${user?.name ?? 'system:anonymous'}" cannot proxy to cluster "${cluster}"`,
+    );
+}
+
 export function proxyHandler(sessions: SessionTable, log: RuntimeLogger, fallback?: ProxyFallback) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const user = req.edgefedUser;
     const target = parseProxyUrl(req.raw.url ?? req.url);
     if (!target) throw errors.notFoundPath();
-    if (!user?.groups.includes(MASTERS_GROUP))
-      throw errors.forbidden(
-        `forbidden: User "${user?.name ?? 'system:anonymous'}" cannot proxy to cluster "${target.cluster}"`,
-      );
+    authorizeProxy(user, target.cluster);
     if (hasDotSegment(target.path)) throw errors.badRequest(`invalid path ${target.path}`);
     const session = sessions.get(target.cluster);
     if (!session && fallback && (await fallback(req, reply, target.cluster))) return;
