@@ -1,6 +1,7 @@
 import { builtinListType } from '../patch/builtin-patch-meta.js';
 import { builtinSelectableFields } from '../selectors/field-selector.js';
 import type { ListTypeResolver } from '../../api/kubernetes.js';
+import { builtinSchema } from '../schema/builtin-schemas.js';
 import { EXTRA_KINDS } from './extra-kinds.js';
 import { ALL_VERBS, type ResourceInfo, type ScaleSubresource } from './resource-info.js';
 
@@ -266,6 +267,7 @@ export function builtinResources(): ResourceInfo[] {
           served: true,
           storage: true,
           printerColumns: [],
+          schema: builtinSchema(s.group, s.version, s.kind),
           subresources: { status: s.status ?? false, scale: s.scale },
           selectableFields: builtinSelectableFields(s.group, s.kind).map((f) => `.${f}`),
         },

@@ -3,6 +3,7 @@ import type { ResourceInfo, ResourceVersion } from '../registry/resource-info.js
 import { builtinTraits } from '../registry/builtins.js';
 import { validateExtraKind } from '../registry/extra-kinds.js';
 import { applyDefaults } from '../schema/defaults.js';
+import { defaultBuiltinObject } from '../schema/builtin-defaults.js';
 import { pruneUnknownFields } from '../schema/prune.js';
 import { validateAgainstSchema } from '../schema/validate.js';
 import { validateCustomResourceDefinition } from '../schema/crd.js';
@@ -34,6 +35,7 @@ export function pruneForValidation(
 
 export function defaultObject(obj: KubeObject, version: ResourceVersion): void {
   if (version.schema) applyDefaults(obj, version.schema);
+  defaultBuiltinObject(obj);
 }
 
 /** Full validation of an object about to be stored; throws 422 Invalid with every cause. */

@@ -273,9 +273,7 @@ export class ApiServer {
       if (!d) throw errors.notFoundPath();
       return reply.type('application/json').header('Etag', `"${d.hash}"`).send(JSON.stringify(d.doc));
     });
-    app.get('/openapi/v2', async () => {
-      throw errors.notFoundPath('OpenAPI v2 is not served; use /openapi/v3');
-    });
+    app.get('/openapi/v2', async (_req, reply) => reply.type('application/json').send(this.openapi.v2()));
 
     const handler = (req: FastifyRequest, reply: FastifyReply) => this.handleApi(req, reply);
     const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

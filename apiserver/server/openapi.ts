@@ -1,16 +1,20 @@
 import type { ResourceRegistry } from '../registry/registry.js';
 import { documentHash, openApiV3Document, openApiV3Index } from '../schema/openapi.js';
+import { VERSION_INFO } from '../handlers/discovery.js';
+import { openApiV2Document } from '../schema/openapi-v2.js';
 import type { JsonObject } from '../../api/kubernetes.js';
 
 /** OpenAPI v3 documents per group-version, rebuilt lazily after the set of resources changes. */
 export class OpenApiCache {
   private docs = new Map<string, { doc: JsonObject; hash: string }>();
   private index: JsonObject | undefined;
+  private v2Doc: string | undefined;
 
   constructor(private readonly registry: ResourceRegistry) {
     registry.on('changed', () => {
       this.docs.clear();
       this.index = undefined;
+      this.v2Doc = undefined;
     });
   }
 
@@ -26,6 +30,12 @@ export class OpenApiCache {
     const entry = { doc, hash: documentHash(doc) };
     this.docs.set(path, entry);
     return entry;
+  }
+
+  /** The Swagger 2.0 document, serialized (kubectl fetches it whole). */
+  v2(): string {
+    this.v2Doc ??= JSON.stringify(openApiV2Document(this.registry.all(), VERSION_INFO.gitVersion));
+    return this.v2Doc;
   }
 
   root(): JsonObject {
