@@ -29,11 +29,6 @@ export {
   type InformerOptions,
   type InformerStats,
 } from './informer.js';
-export {
-  LeaderElector,
-  type Lease,
-  type LeaseSpec,
-  type LeaderElectorOptions,
-} from './leader-election.js';
+export { LeaderElector, type Lease, type LeaseSpec, type LeaderElectorOptions } from './leader-election.js';
 export { silentLogger, type RuntimeLogger } from './log.js';
 export { WorkQueue, runWorkers, type ReconcileResult, type WorkQueueOptions } from './workqueue.js';
