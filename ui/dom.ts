@@ -124,3 +124,15 @@ export function table(headers: string[], rows: HTMLElement[], label: string): HT
     h('tbody', {}, rows),
   );
 }
+
+/** Calls fn at most once per `ms` (the last call in a burst is not lost). */
+export function throttle(fn: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      fn();
+    }, ms);
+  };
+}

@@ -4,8 +4,8 @@
  */
 import type { KubeFedCluster } from '../api/federation.js';
 import { Collection, exchangeCode, getToken, setToken, setUnauthorizedHandler } from './api.js';
-import { KFC_PATH, type AppContext, type View } from './context.js';
-import { h, tickAges } from './dom.js';
+import { HEARTBEATS_PATH, KFC_PATH, type AppContext, type View } from './context.js';
+import { h, throttle, tickAges } from './dom.js';
 import { tokenIdentity } from './model.js';
 import { dns } from './views/dns.js';
 import { overview } from './views/overview.js';
@@ -29,6 +29,7 @@ function signInPage(message?: string): void {
   unmount?.();
   unmount = undefined;
   ctx?.clusters.stop();
+  ctx?.heartbeats.stop();
   ctx = undefined;
   const input = h('textarea', {
     id: 'token',
@@ -132,9 +133,16 @@ function start(): void {
   if (!token) return signInPage();
   const id = tokenIdentity(token);
   const listeners = new Set<() => void>();
-  const clusters = new Collection<KubeFedCluster>(KFC_PATH, () => listeners.forEach((l) => l()));
+  const notify = (): void => listeners.forEach((l) => l());
+  const clusters = new Collection<KubeFedCluster>(KFC_PATH, notify);
+  // Heartbeats arrive every few seconds per cluster: views re-render for them at most once a second.
+  const heartbeats = new Collection<AppContext['heartbeats'] extends Collection<infer T> ? T : never>(
+    HEARTBEATS_PATH,
+    throttle(notify, 1000),
+  );
   ctx = {
     clusters,
+    heartbeats,
     namespace: id.namespace,
     user: id.user,
     onClusters(fn) {
@@ -143,6 +151,7 @@ function start(): void {
     },
   };
   clusters.start();
+  heartbeats.start();
   route();
 }
 

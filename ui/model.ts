@@ -52,8 +52,12 @@ interface ResourceSummary {
   usage?: { cpu?: string; memory?: string };
 }
 
-/** What the overview shows of one KubeFedCluster. */
-export function clusterView(c: KubeFedCluster): ClusterView {
+/**
+ * What the overview shows of one KubeFedCluster. `leaseRenew` is the renewTime of the agent's
+ * heartbeat Lease when the viewer may read it: status.lastHeartbeatTime is only rewritten every few
+ * minutes (so the hub does not write per heartbeat), the Lease is current.
+ */
+export function clusterView(c: KubeFedCluster, leaseRenew?: string): ClusterView {
   const status = (c.status ?? {}) as KubeFedCluster['status'] & {
     lastHeartbeatTime?: string;
     resources?: ResourceSummary;
@@ -62,7 +66,12 @@ export function clusterView(c: KubeFedCluster): ClusterView {
   const health: Health =
     ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
   const labels = c.metadata.labels;
-  const heartbeat = time(status?.lastHeartbeatTime) ?? time(ready?.lastProbeTime);
+  const recorded = time(status?.lastHeartbeatTime);
+  const renewed = time(leaseRenew);
+  const heartbeat =
+    recorded !== undefined && renewed !== undefined
+      ? Math.max(recorded, renewed)
+      : (renewed ?? recorded ?? time(ready?.lastProbeTime));
   const notReadySince = time(ready?.lastTransitionTime);
   const v: ClusterView = {
     name: c.metadata.name ?? '',
