@@ -3,6 +3,7 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  generateKeyPairSync,
   webcrypto,
   randomBytes,
   X509Certificate,
@@ -10,6 +11,7 @@ import {
 import {
   closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -327,4 +329,26 @@ async function ensurePkiLocked(
     writePair(dir, 'admin', admin);
   }
   return { ca, server, admin, caHash: caCertHash(ca.cert), ...(uncovered.length ? { uncovered } : {}) };
+}
+
+/**
+ * The key that signs ServiceAccount tokens (`<dir>/sa.key`, EC P-256 PKCS#8), created once. Replicas
+ * sharing the directory race on an exclusive create: the first one's key is everyone's.
+ */
+export function ensureServiceAccountKey(dir: string): string {
+  const path = join(dir, 'sa.key');
+  if (!existsSync(path)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, pem, { mode: 0o600 });
+    try {
+      linkSync(tmp, path); // atomic, and fails if another replica's key is there already
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+  return readFileSync(path, 'utf8');
 }
