@@ -57,6 +57,7 @@ export function registerUpCommand(program: Command): void {
         process.stdout.write(
           `\nedgefed is up.\n` +
             `  hub:      ${demo.hub.url}   kubeconfig ${demo.hub.kubeconfigPath}\n` +
+            `  dashboard: ${demo.hub.url}/ui/   sign-in URL: edgefed dashboard --kubeconfig ${demo.hub.kubeconfigPath}\n` +
             demo.sites
               .map(
                 (s) =>
