@@ -6,7 +6,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { NodeEntry, PodEntry } from '../../api/inventory.js';
 import type { Row } from './fleet.js';
-import { addFleetOptions, clusterList, loadReports, printWarnings, type FleetFlags } from './fleet-load.js';
+import {
+  addFleetOptions,
+  clusterList,
+  loadReports,
+  printWarnings,
+  table,
+  type FleetFlags,
+} from './fleet-load.js';
 
 const OUTPUTS = ['wide', 'yaml', 'json', 'name'];
 
@@ -22,11 +29,7 @@ export async function runGet(kindArg: string, o: FleetFlags): Promise<void> {
   const kind = resourceKind(kindArg);
   if (o.output && !OUTPUTS.includes(o.output))
     throw new InvalidArgumentError(`-o ${o.output}: expected one of ${OUTPUTS.join(', ')}`);
-  const [fleet, { table }, reports] = await Promise.all([
-    import('./fleet.js'),
-    import('./token.js'),
-    loadReports(o),
-  ]);
+  const [fleet, reports] = await Promise.all([import('./fleet.js'), loadReports(o)]);
   const now = Date.now();
   const sel = {
     namespace: kind === 'pods' && !o.allNamespaces ? o.namespace : undefined,
@@ -58,8 +61,8 @@ export async function runGet(kindArg: string, o: FleetFlags): Promise<void> {
   const wide = o.output === 'wide';
   const [header, cells] =
     kind === 'nodes'
-      ? fleet.nodeTable(fleet.nodeRows(reports, sel, now), wide, now)
-      : fleet.podTable(fleet.podRows(reports, sel, now), sel.namespace === undefined, wide, now);
+      ? fleet.nodeTable(rows as Row<NodeEntry>[], wide, now)
+      : fleet.podTable(rows as Row<PodEntry>[], sel.namespace === undefined, wide, now);
   process.stdout.write(table(header, cells));
 }
 

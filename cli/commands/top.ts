@@ -5,17 +5,20 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { resourceKind } from './get.js';
-import { addFleetOptions, clusterList, loadReports, printWarnings, type FleetFlags } from './fleet-load.js';
+import {
+  addFleetOptions,
+  clusterList,
+  loadReports,
+  printWarnings,
+  table,
+  type FleetFlags,
+} from './fleet-load.js';
 
 export async function runTop(kindArg: string, o: FleetFlags & { sortBy?: string }): Promise<void> {
   const kind = resourceKind(kindArg);
   if (o.sortBy !== undefined && o.sortBy !== 'cpu' && o.sortBy !== 'memory')
     throw new InvalidArgumentError(`--sort-by ${o.sortBy}: expected cpu or memory`);
-  const [fleet, { table }, reports] = await Promise.all([
-    import('./fleet.js'),
-    import('./token.js'),
-    loadReports(o),
-  ]);
+  const [fleet, reports] = await Promise.all([import('./fleet.js'), loadReports(o)]);
   const now = Date.now();
   const sel = {
     namespace: kind === 'pods' && !o.allNamespaces ? o.namespace : undefined,

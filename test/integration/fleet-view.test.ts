@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createJoinToken,
@@ -206,6 +207,47 @@ describe('fleet view: edgefed get/top nodes|pods and clusters -o wide from the h
     assert.equal((await getCluster(hub, 'fleet-b')).metadata.name, 'fleet-b');
     const inv = kubectlOk(hub.kubeconfig, ['get', 'clusterinventories', '-A']);
     assert.match(inv, /edgefed-cluster-fleet-a\s+fleet-a\s+1\s+1\s+1\s/);
+  });
+
+  it('edgefed get and top load no hub, controllers, DNS, etcd, gRPC or API server modules', () => {
+    for (const args of [
+      ['get', 'pods', '-A'],
+      ['top', 'nodes'],
+    ]) {
+      const dir = tempDir('edgefed-fleet-load-');
+      const log = join(dir, 'loads.txt');
+      try {
+        const r = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            join(ROOT, 'test', 'helpers', 'load-recorder.mjs'),
+            join(ROOT, 'bin', 'edgefed'),
+            ...args,
+            '--kubeconfig',
+            hub.kubeconfig,
+          ],
+          { env: { ...process.env, EDGEFED_LOAD_LOG: log }, encoding: 'utf8', timeout: 30_000 },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+        assert.ok(
+          modules.some((m) => m.endsWith('/dist/cli/commands/fleet.js')),
+          'the fleet view was loaded',
+        );
+        assert.deepEqual(
+          modules.filter((m) =>
+            /\/dist\/(hub|controllers|dns|push|apiserver\/server)\/|\/node_modules\/(etcd3|@grpc|fastify)\//.test(
+              m,
+            ),
+          ),
+          [],
+          args.join(' '),
+        );
+      } finally {
+        cleanup(dir);
+      }
+    }
   });
 
   it("a stopped site's rows stay, marked stale, and the command answers quickly", async () => {
