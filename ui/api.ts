@@ -33,7 +33,7 @@ export function setUnauthorizedHandler(fn: (message: string) => void): void {
   onUnauthorized = fn;
 }
 
-async function failure(res: Response): Promise<HttpError> {
+async function failure(res: Response, signOutOn401 = true): Promise<HttpError> {
   let message = `${res.status} ${res.statusText}`;
   let reason = '';
   try {
@@ -43,11 +43,17 @@ async function failure(res: Response): Promise<HttpError> {
   } catch {
     // not a Status body: the HTTP status line says enough
   }
-  if (res.status === 401) onUnauthorized(message);
+  if (res.status === 401 && signOutOn401) onUnauthorized(message);
   return new HttpError(res.status, message, reason);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+  signOutOn401 = true,
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -60,13 +66,14 @@ export async function api<T>(method: string, path: string, body?: unknown, signa
     credentials: 'omit',
     cache: 'no-store',
   });
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) throw await failure(res, signOutOn401);
   return (await res.json()) as T;
 }
 
 /** Trades a one-time sign-in code for a token (the code works once). */
 export async function exchangeCode(code: string): Promise<string> {
-  const r = await api<{ token: string }>('POST', '/ui/api/exchange', { code });
+  // A refused code is not a session ending: the caller says why on the sign-in page.
+  const r = await api<{ token: string }>('POST', '/ui/api/exchange', { code }, undefined, false);
   return r.token;
 }
 
