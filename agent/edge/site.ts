@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { startSiteControllers } from './controllers/index.js';
+import { ServiceProxy } from './proxy/proxy.js';
 import type { ContainerEngine } from './engine/engine.js';
 import { metricsApi } from './metrics/api.js';
 import { MetricsScraper } from './metrics/scraper.js';
@@ -114,10 +115,17 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     nodeIp: opts.nodeIp,
     log: log.child({ component: 'site-controllers' }),
   });
+  const proxy = new ServiceProxy({
+    services: controllers.informers.services,
+    endpoints: controllers.informers.endpoints,
+    nodeIp: opts.nodeIp,
+    log: log.child({ component: 'service-proxy' }),
+  });
   try {
     await runtime.start();
     await controllers.ready();
     metrics.start();
+    proxy.start();
   } catch (e) {
     await Promise.allSettled([controllers.stop(), runtime.stop()]);
     await api.close();
@@ -134,7 +142,7 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     stop() {
       // Containers keep running: an agent restart (or upgrade) must not restart the site's workloads.
       stopped ??= (async () => {
-        await Promise.allSettled([controllers.stop(), runtime.stop(), metrics.stop()]);
+        await Promise.allSettled([controllers.stop(), runtime.stop(), metrics.stop(), proxy.stop()]);
         await api.close();
       })();
       return stopped;

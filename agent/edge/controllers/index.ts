@@ -19,7 +19,7 @@ import { JobController } from './job/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
 import { ServiceController } from './service/controller.js';
 import { StatefulSetController } from './statefulset/controller.js';
-import { allInformers, createSiteInformers, type SiteContext } from './site.js';
+import { allInformers, createSiteInformers, type SiteContext, type SiteInformers } from './site.js';
 
 export const FIELD_MANAGER = 'edgefed-site-controllers';
 
@@ -40,6 +40,8 @@ export interface SiteControllersOptions {
 }
 
 export interface SiteControllers {
+  /** The shared caches (the service proxy reads Services and Endpoints from them). */
+  informers: SiteInformers;
   /** Resolves once every cache has synced and the controllers run; rejects if stopped first. */
   ready(): Promise<void>;
   stop(): Promise<void>;
@@ -94,6 +96,7 @@ export function startSiteControllers(opts: SiteControllersOptions): SiteControll
   ready.catch(() => undefined);
 
   return {
+    informers,
     ready: () => ready,
     async stop() {
       if (stopped) return;
