@@ -4,13 +4,15 @@
  * authentication, a `default` ServiceAccount per namespace) and the access/identity reviews.
  *
  *   const access = new AccessControl({ store, signingKey, logger });
- *   new ApiServer({ authenticator: ...[access.tokens]..., authorizer: Union([..., access.rbac]) });
- *   access.attach(api); await api.start(); await access.start(api);
+ *   new ApiServer({ authenticator: ...Bearer(access.tokenCheckers())..., authorizer: access.authorizer(agentRules) });
+ *   access.attach(api); await api.start(); await access.start(api); ... access.stop();
  */
 import type { Logger } from 'pino';
 import type { ApiServer } from '../server/api-server.js';
 import { virtualResource } from '../registry/virtual.js';
 import type { Store } from '../storage/store.js';
+import type { TokenChecker } from './authn.js';
+import { UnionAuthorizer, type Authorizer } from './authz.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { RbacController } from './rbac/controller.js';
 import { RbacIndex } from './rbac/index.js';
@@ -39,6 +41,16 @@ export class AccessControl {
     this.tokens = opts.signingKey
       ? new ServiceAccountTokens(opts.store, { signingKey: opts.signingKey, issuer: opts.issuer })
       : undefined;
+  }
+
+  /** Bearer-token checkers to add to the server's authenticator (ServiceAccount tokens). */
+  tokenCheckers(): TokenChecker[] {
+    return this.tokens ? [this.tokens] : [];
+  }
+
+  /** The authorizer chain: `first` (e.g. the hub's agent rules) if given, then RBAC. */
+  authorizer(first?: Authorizer): Authorizer {
+    return new UnionAuthorizer([...(first ? [first] : []), this.rbac]);
   }
 
   /** Serves the reviews and serviceaccounts/token (before the API server starts). */
