@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { writeKubeconfig } from '../pki/kubeconfig.js';
 import { ensurePki, type Pki } from '../pki/pki.js';
-import { BearerTokenAuthenticator, UnionAuthenticator, X509Authenticator } from './auth/authn.js';
+import {
+  BearerTokenAuthenticator,
+  UnionAuthenticator,
+  X509Authenticator,
+  type TokenChecker,
+} from './auth/authn.js';
 import type { Authorizer } from './auth/authz.js';
 import { SYSTEM_USER, newContext } from './rest/context.js';
 import { ApiServer } from './server/api-server.js';
@@ -37,6 +42,8 @@ export interface ApiServerBootOptions {
   /** Event TTL (ApiServerOptions.eventTtlMs). */
   eventTtlMs?: number;
   authorizer?: Authorizer;
+  /** Bearer-token checkers (the hub's in-process API token). */
+  tokens?: TokenChecker[];
   /** Namespaces created at start (default DEFAULT_NAMESPACES). */
   namespaces?: string[];
   /** Cluster name in the written admin.kubeconfig. */
@@ -82,7 +89,10 @@ export async function startApiServer(opts: ApiServerBootOptions): Promise<Runnin
   const api = new ApiServer({
     store,
     tls: { key: pki.server.key, cert: pki.server.cert, clientCA: pki.ca.cert },
-    authenticator: new UnionAuthenticator([new X509Authenticator(), new BearerTokenAuthenticator([])]),
+    authenticator: new UnionAuthenticator([
+      new X509Authenticator(),
+      new BearerTokenAuthenticator(opts.tokens ?? []),
+    ]),
     logger: log,
     compaction: opts.compaction,
     eventTtlMs: opts.eventTtlMs,

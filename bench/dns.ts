@@ -15,6 +15,10 @@
  *   4. BENCH_DNS_CHANGES (default 10) creations and deletions of a DNSEndpoint through the API,
  *      each timed from the request to the first answer (polled every 2 ms over UDP) that shows it.
  *
+ * Goals (issue 16), against knotd measured in the same run: saturating throughput >= 0.8x knotd's,
+ * p99 at BENCH_DNS_QPS within 2x knotd's, no lost queries at that rate, answers identical to knotd's
+ * and nsd's. The verdict fails (exit 1) when one is missed.
+ *
  * Everything runs on this machine's loopback, sharing its cores: the table says so. Bounded: a
  * hard limit of 150 s stops everything and removes the temp dir.
  */
@@ -31,7 +35,10 @@ import type { DNSEndpoint, Domain } from '../dns/types.js';
 import {
   Client,
   guardBench,
+  loadLine,
   machine,
+  verdictLines,
+  type Goal,
   packageRoot,
   percentile,
   removeDir,
@@ -401,6 +408,7 @@ function dnsperf(port: number, queries: string, extra: string[]): Promise<PerfRe
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const loadStart = loadavg()[0];
   for (const tool of ['dnsperf'])
     if (!has(tool)) throw new Error(`${tool} is not installed (CI installs it: .ci/run)`);
   const withKnot = has('knotd');
@@ -552,6 +560,36 @@ async function main(): Promise<void> {
     `  data: ${zones.size} zones, ${records} records (${ENDPOINTS} DNSEndpoints × 6 names); 20,000-line query file: A 50 %, AAAA 10 %, CNAME chase 10 %, SRV 5 %, TXT 5 %, NXDOMAIN 15 %, clusterset.local 5 %; ${SECONDS} s per run`,
   );
   out.push(`  total bench time ${f((performance.now() - t0) / 1000, 1)} s`);
+  const knot = results.find((r) => r.name.startsWith('knotd'));
+  const goals: Goal[] = [];
+  if (knot) {
+    goals.push(
+      {
+        what: `saturating UDP throughput (dnsperf, 100 outstanding, ${SECONDS} s)`,
+        measured: `${f(ours.sat.qps)} q/s`,
+        goal: '>= 0.8x knotd',
+        reference: `${knot.name} ${f(knot.sat.qps)} q/s`,
+        ratio: ours.sat.qps / knot.sat.qps,
+        ok: ours.sat.qps >= 0.8 * knot.sat.qps,
+      },
+      {
+        what: `p99 at a fixed ${FIXED_QPS} q/s`,
+        measured: `${f(ours.fixed.p99, 3)} ms, ${ours.fixed.lost} lost`,
+        goal: '<= 2x knotd, nothing lost',
+        reference: `${knot.name} ${f(knot.fixed.p99, 3)} ms`,
+        ratio: ours.fixed.p99 / knot.fixed.p99,
+        ok: ours.fixed.p99 <= 2 * knot.fixed.p99 && ours.fixed.lost === 0,
+      },
+    );
+  }
+  out.push(`  load: ${loadLine(loadStart, loadavg()[0])}`);
+  out.push(
+    ...verdictLines(
+      goals,
+      [[`answers identical to the other servers on ${sample.length} sampled queries`, mismatches === 0]],
+      knot ? [] : ['knotd did not run: no throughput reference, so no goal could be judged'],
+    ),
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   hub.client.close();
 }

@@ -11,11 +11,15 @@
  *      on all of them. Reports join time, time until all N×10 pods are Ready at the hub (folded
  *      readySummary), RSS per site, and CPU.
  *
- * Not a timed test: it prints a table and the conditions. Bounded: a hard limit stops everything.
+ * Goal (issue 16): an idle edge agent's RSS <= 64 MiB, printed beside two references measured in the
+ * same run: a bare `node` process and one that only imports @kubernetes/client-node (the agent uses
+ * only its KubeConfig class; that import is the known excess). The verdict fails (exit 1) when the
+ * goal is missed or part 1 did not run. Bounded: a hard limit stops everything.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startEdgeAgent, type RunningEdgeAgent } from '../agent/edge/edge-agent.js';
@@ -31,7 +35,10 @@ import {
   Client,
   cpuMs,
   guardBench,
+  loadLine,
   machine,
+  verdictLines,
+  type Goal,
   packageRoot,
   percentile,
   removeDir,
@@ -50,6 +57,22 @@ const BIN = join(packageRoot(), 'bin', 'edgefed');
 
 const rows: [string, string, string][] = [];
 const notes: string[] = [];
+const goals: Goal[] = [];
+const IDLE_AGENT_GOAL_MIB = 64;
+
+/** RSS (MiB) of a node process running `code` then idling, measured after it settles. */
+async function idleNodeRss(code: string): Promise<number> {
+  const p = spawn(process.execPath, ['--input-type=module', '-e', `${code}; setInterval(() => {}, 1000);`], {
+    cwd: packageRoot(),
+    stdio: 'ignore',
+  });
+  try {
+    await sleep(3_000);
+    return rssMiB(p.pid ?? -1) ?? NaN;
+  } finally {
+    p.kill('SIGKILL');
+  }
+}
 const cleanups: (() => Promise<void>)[] = [];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
@@ -188,6 +211,21 @@ async function realContainers(dir: string): Promise<void> {
     mib(rssIdle),
     'KubeEdge edgecore ~70-80 MB; YurtHub 30-40 MB',
   ]);
+  const bare = await idleNodeRss('0');
+  const withClientNode = await idleNodeRss("await import('@kubernetes/client-node')");
+  rows.push([
+    'reference: idle node process, bare / importing @kubernetes/client-node',
+    `${mib(bare)} / ${mib(withClientNode)}`,
+    `the import alone costs ${(withClientNode - bare).toFixed(0)} MiB`,
+  ]);
+  goals.push({
+    what: 'idle edge agent RSS (podman engine, 10 s after start)',
+    measured: mib(rssIdle),
+    goal: `<= ${IDLE_AGENT_GOAL_MIB} MiB`,
+    reference: `bare node ${mib(bare)}, node + @kubernetes/client-node ${mib(withClientNode)}`,
+    ratio: rssIdle / bare,
+    ok: rssIdle <= IDLE_AGENT_GOAL_MIB,
+  });
 
   const lat: number[] = [];
   for (let i = 0; i < START_SAMPLES; i++) {
@@ -515,6 +553,7 @@ async function main(): Promise<void> {
   const dir = tempDir('edgefed-bench-edge-');
   cleanups.push(async () => removeDir(dir));
   const t0 = performance.now();
+  const load0 = loadavg()[0];
   try {
     if (!existsSync(BIN)) throw new Error('run `npm run build` first');
     if (process.env.EDGE_BENCH_REAL !== '0') await realContainers(dir);
@@ -535,6 +574,8 @@ async function main(): Promise<void> {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   log('');
   for (const [a, b, cc] of rows) log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${cc}`);
+  log(`load: ${loadLine(load0, loadavg()[0])}`);
+  for (const l of verdictLines(goals)) log(l);
 }
 
 const workerArg = process.argv.indexOf('--sites-worker');

@@ -407,3 +407,59 @@ export function guardBench(
   process.once('SIGTERM', onSignal);
   return { aborted: () => aborted, done: () => clearTimeout(watchdog) };
 }
+
+/**
+ * One goal of a bench. Every bench prints, per goal: what was measured, the goal, the reference
+ * measured in the same run (or, where nothing comparable can run here, a published anchor — then
+ * `reference` says so), the ratio, and PASS/FAIL. A bench whose goals are not all met exits 1.
+ */
+export interface Goal {
+  /** What is measured, with its conditions (sizes, concurrency). */
+  what: string;
+  /** The figure, formatted (`812 ms`, `4,210 q/s`). */
+  measured: string;
+  /** The goal as text (`< 1 s`, `>= 0.8x knotd`). */
+  goal: string;
+  /** The reference and where it comes from (`knotd 11,000 q/s, same run`). */
+  reference?: string;
+  /** measured / reference, when both are numbers of one kind. */
+  ratio?: number;
+  ok: boolean;
+}
+
+/** The goals block and the VERDICT line; sets process.exitCode = 1 when a goal or check failed. */
+export function verdictLines(
+  goals: Goal[],
+  checks: [string, boolean][] = [],
+  notes: string[] = [],
+): string[] {
+  const out: string[] = ['', '  Goals (reference measured in this run unless it says otherwise)', ''];
+  if (goals.length === 0) out.push('  [FAIL] no goal was measured');
+  for (const g of goals) {
+    const ref = g.reference !== undefined ? `; reference ${g.reference}` : '';
+    const ratio = g.ratio !== undefined && Number.isFinite(g.ratio) ? `; ratio ${g.ratio.toFixed(2)}x` : '';
+    out.push(`  [${g.ok ? 'PASS' : 'FAIL'}] ${g.what}: ${g.measured} (goal ${g.goal}${ref}${ratio})`);
+  }
+  for (const [text, ok] of checks) out.push(`  [${ok ? 'PASS' : 'FAIL'}] ${text}`);
+  for (const n of notes) out.push(`  [NOTE] ${n}`);
+  const failed = goals.filter((g) => !g.ok).length + checks.filter(([, ok]) => !ok).length;
+  const pass = goals.length > 0 && failed === 0;
+  out.push(
+    '',
+    `VERDICT: ${pass ? 'PASS' : 'FAIL'} - ${goals.filter((g) => g.ok).length}/${goals.length} goals met` +
+      (checks.length ? `, ${checks.filter(([, ok]) => ok).length}/${checks.length} checks passed` : ''),
+    '',
+  );
+  if (!pass) process.exitCode = 1;
+  return out;
+}
+
+/** The machine's load, for a bench's conditions: 1-minute load average against the core count. */
+export function loadLine(start: number, end: number): string {
+  const n = cpus().length;
+  const busy = Math.max(start, end) > n;
+  return (
+    `${start.toFixed(2)} at start, ${end.toFixed(2)} at end (1-min load average, ${n} CPUs)` +
+    (busy ? ' - THE MACHINE WAS LOADED BY OTHER PROCESSES: rates and latencies are pessimistic' : '')
+  );
+}

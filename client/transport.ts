@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isInProcess, requestInProcess } from './inprocess.js';
 
 export type QueryValue = string | number | boolean | undefined;
 export type Query = Record<string, QueryValue>;
@@ -153,6 +154,8 @@ export interface TextResponse {
 
 /** A request whose whole response body is read as text. */
 export async function requestText(kc: KubeConfig, r: RawRequest): Promise<TextResponse> {
+  // A KubeConfig bound to the API server of this very process (the hub's controllers): no TLS hop.
+  if (isInProcess(kc, r)) return requestInProcess(kc, r);
   const { res } = await openRequest(kc, r);
   return new Promise<TextResponse>((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ControllerManager } from '../controllers/manager.js';
+import { inProcessApi } from './inprocess-api.js';
 import { DEFAULT_NAMESPACES, startApiServer } from '../apiserver/boot.js';
 import type { ApiServer } from '../apiserver/server/api-server.js';
 import type { EtcdStoreOptions } from '../apiserver/storage/etcd-store.js';
@@ -105,7 +106,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const adminKc = new KubeConfig();
   // Joined clusters, for the agent authorizer (fails closed until its first list).
   const known = new KnownClusters();
+  const inProcess = inProcessApi();
   const server = await startApiServer({
+    tokens: inProcess.tokens,
     dataDir: opts.dataDir,
     port: opts.port,
     bind: opts.bind,
@@ -179,6 +182,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   if (opts.controllers !== false) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
+    inProcess.bind(kc, api.app);
     manager = new ControllerManager({
       kc,
       log: log.child({ component: 'controllers' }),
