@@ -67,7 +67,6 @@ describe('Service allocation', () => {
     assert.deepEqual(spec.clusterIPs, [spec.clusterIP]);
     assert.deepEqual(spec.ipFamilies, ['IPv4']);
     assert.equal(spec.ipFamilyPolicy, 'SingleStack');
-    assert.equal(spec.ports?.[0].nodePort, undefined);
   });
 
   it('never hands out an address twice, and says when the range is full', async () => {
@@ -166,7 +165,11 @@ describe('Service allocation', () => {
     assert.equal(next.spec?.ports?.[0].nodePort, old.spec?.ports?.[0].nodePort);
     const moved: ServiceObject = {
       ...structuredClone(old),
-      spec: { ...old.spec, clusterIP: '10.96.0.14', clusterIPs: undefined },
+      spec: {
+        ...old.spec,
+        clusterIP: old.spec?.clusterIP === '10.96.0.14' ? '10.96.0.13' : '10.96.0.14',
+        clusterIPs: undefined,
+      },
     };
     await assert.rejects(prepareService(env, moved, old, false), (e) => {
       assert.equal(invalidCauses(e)[0].field, 'spec.clusterIPs[0]');
