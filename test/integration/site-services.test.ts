@@ -292,7 +292,7 @@ describe('site Services: allocation, Endpoints and EndpointSlices (real kubectl)
     const taken = await kubectlAsync(
       kubeconfig,
       ['apply', '-f', '-'],
-      toYaml({ ...testService('other', before.spec?.ports?.[0].nodePort) }),
+      toYaml({ ...testService('other', Number(before.spec?.ports?.[0].nodePort)) }),
     );
     assert.match(taken.output, /provided port is already allocated/);
     const sameIp = await kubectlAsync(
