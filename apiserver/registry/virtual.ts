@@ -1,3 +1,4 @@
+import { builtinSchema } from '../schema/builtin-schemas.js';
 import type { ResourceInfo } from './resource-info.js';
 
 /**
@@ -26,6 +27,8 @@ export function virtualResource(
         served: true,
         storage: true,
         printerColumns: [],
+        // For kubectl explain and OpenAPI; the handler, not the schema, reads the body.
+        schema: builtinSchema(group, version, kind),
         subresources: { status: false },
         selectableFields: [],
       },
