@@ -24,12 +24,9 @@ describe('built-in schemas from the published definitions', () => {
       true,
     );
     const container = spec?.properties?.template?.properties?.spec?.properties?.containers?.items;
-    assert.equal(
-      container?.properties?.resources?.properties?.limits?.additionalProperties?.[
-        'x-kubernetes-int-or-string'
-      ],
-      true,
-    );
+    const limits = container?.properties?.resources?.properties?.limits?.additionalProperties;
+    assert.ok(limits && typeof limits === 'object');
+    assert.equal(limits['x-kubernetes-int-or-string'], true);
     const tmplMeta = spec?.properties?.template?.properties?.metadata;
     assert.deepEqual(tmplMeta?.properties?.creationTimestamp, {
       type: 'string',
