@@ -58,6 +58,7 @@ export class InventoryReporter {
   private summary?: Written<ClusterResourceSummary>;
   private inventory?: Written<ClusterInventoryStatus>;
   private failures = 0;
+  private nodesWarned = false;
 
   constructor(private readonly d: ReporterDeps) {}
 
@@ -121,13 +122,19 @@ export class InventoryReporter {
   private async observe(nowMs: number): Promise<ClusterInventoryStatus> {
     const m = this.d.member;
     const [nodes, pods, nodeMetrics, podMetrics] = await Promise.all([
-      m.listAll<MemberNode>('/api/v1/nodes'),
+      // An agent whose member RBAC does not grant nodes (the helm chart's federatedTypes scope)
+      // still reports its pods.
+      optional(m.listAll<MemberNode>('/api/v1/nodes')),
       m.listAll<MemberPod>('/api/v1/pods'),
       optional(m.listAll<MetricsItem>('/apis/metrics.k8s.io/v1beta1/nodes')),
       optional(m.listAll<MetricsItem>('/apis/metrics.k8s.io/v1beta1/pods')),
     ]);
+    if (!nodes && !this.nodesWarned) {
+      this.nodesWarned = true;
+      this.d.log.warn("inventory: cannot list the member's nodes (RBAC?); reporting pods only");
+    }
     return buildInventory({
-      nodes: nodes.items,
+      nodes: nodes?.items ?? [],
       pods: pods.items,
       nodeMetrics: nodeMetrics?.items,
       podMetrics: podMetrics?.items,
