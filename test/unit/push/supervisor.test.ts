@@ -74,7 +74,8 @@ describe('push/supervisor PushSupervisor (in-process hub and members)', function
   };
   const stop = async (sup: PushSupervisor): Promise<void> => {
     await sup.stop();
-    supervisors.splice(supervisors.indexOf(sup), 1);
+    const i = supervisors.indexOf(sup);
+    if (i >= 0) supervisors.splice(i, 1);
   };
 
   const getSecret = (name = CLUSTER): Promise<PushSecret | undefined> =>
@@ -239,7 +240,7 @@ describe('push/supervisor PushSupervisor (in-process hub and members)', function
   });
 
   it('removes, on start, agent data dirs whose Secret was deleted while no supervisor ran', async () => {
-    await stop(first.sup);
+    for (const s of [...supervisors]) await stop(s);
     const { sup, dataDir } = supervisor('c');
     const stale = join(dataDir, 'push', 'gone');
     mkdirSync(stale, { recursive: true });
