@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/hub.js';
 import { TEST_IMAGE } from '../helpers/podman.js';
@@ -173,6 +173,20 @@ describe('kubectl exec, attach and cp at an edge site and through the hub (podma
       });
     });
   }
+
+  it("kubectl debug node/<site> -it through the hub: a shell in the node's namespaces, its root at /host", async () => {
+    const hostPid1 = readFileSync('/proc/1/comm', 'utf8').trim();
+    const r = await underPty(
+      rig.viaHub,
+      ['debug', `node/${rig.site}`, '-it', '--profile=sysadmin', `--image=${TEST_IMAGE}`, '--', 'sh'],
+      'echo "pid1=$(cat /proc/1/comm)"; echo "host=$(hostname)"; ls /host/proc/1/comm; exit 0\n',
+    );
+    assert.equal(r.code, 0, r.output);
+    // hostPID: PID 1 is the node's; hostNetwork: the node's hostname; the node's root under /host.
+    assert.match(r.output, new RegExp(`pid1=${hostPid1}\\b`), r.output);
+    assert.match(r.output, new RegExp(`host=${hostname()}\\b`), r.output);
+    assert.match(r.output, /\/host\/proc\/1\/comm/);
+  });
 
   it('an unknown pod: kubectl reports it not found at the site and through the hub', async () => {
     for (const kc of [rig.atSite, rig.viaHub]) {

@@ -58,6 +58,10 @@ export interface ContainerSpec {
   user?: string;
   tty?: boolean;
   stdin?: boolean;
+  /** The node's process and IPC namespaces, and a privileged container (e.g. `kubectl debug node`). */
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  privileged?: boolean;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'exited' | 'unknown';

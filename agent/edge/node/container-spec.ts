@@ -99,5 +99,8 @@ export function containerSpecFor(input: ContainerSpecInput): Result<ContainerSpe
   if (uid !== undefined) spec.user = gid !== undefined ? `${uid}:${gid}` : String(uid);
   if (c.tty) spec.tty = true;
   if (c.stdin) spec.stdin = true;
+  if (pod.spec.hostPID) spec.hostPID = true;
+  if (pod.spec.hostIPC) spec.hostIPC = true;
+  if (c.securityContext?.privileged) spec.privileged = true;
   return { ok: true, value: spec };
 }

@@ -85,6 +85,7 @@ export interface ResourceRequirements {
 export interface SecurityContext {
   runAsUser?: number;
   runAsGroup?: number;
+  privileged?: boolean;
 }
 
 export interface Container {
@@ -149,6 +150,8 @@ export interface PodSpec {
   restartPolicy?: RestartPolicy;
   terminationGracePeriodSeconds?: number;
   hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
   volumes?: Volume[];
   securityContext?: SecurityContext;
   serviceAccountName?: string;

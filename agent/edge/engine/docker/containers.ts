@@ -64,6 +64,9 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
     host.MemorySwap = spec.resources.memoryBytes;
   }
   if (spec.resources.nanoCpus !== undefined) host.NanoCpus = spec.resources.nanoCpus;
+  if (spec.hostPID) host.PidMode = 'host';
+  if (spec.hostIPC) host.IpcMode = 'host';
+  if (spec.privileged) host.Privileged = true;
   // Kubernetes treats empty lists as unset, and a command without args drops the image's cmd too
   // (an explicit empty Cmd does that; an empty Entrypoint would instead drop the image's entrypoint).
   const command = spec.command?.length ? spec.command : undefined;
