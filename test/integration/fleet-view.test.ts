@@ -137,14 +137,14 @@ describe('fleet view: edgefed get/top nodes|pods and clusters -o wide from the h
         const o = edgefed(hub, ['top', 'pods', '-A']).stdout;
         const burn = /^fleet-a\s+fleet-demo\s+burn\s+(\d+)m\s+\d+Mi/m.exec(o);
         const idle = /^fleet-b\s+fleet-demo\s+idle\s+(\d+)m\s+\d+Mi/m.exec(o);
-        return burn && idle && Number(burn[1]) >= 50
+        return burn && idle && Number(burn[1]) >= 30
           ? { burn: Number(burn[1]), idle: Number(idle[1]) }
           : undefined;
       },
       60_000,
       500,
     );
-    assert.ok(top.burn > top.idle + 40, JSON.stringify(top));
+    assert.ok(top.burn > top.idle + 20, JSON.stringify(top));
     assert.ok(top.burn <= 1100, `one busy loop is at most one core: ${top.burn}m`);
     const pods = ok(hub, ['get', 'pods', '-A']);
     assert.deepEqual(rowsOf(pods)[0], [

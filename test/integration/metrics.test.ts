@@ -101,7 +101,7 @@ describe('metrics.k8s.io at an edge site (kubectl top, podman)', function () {
       () => {
         const r = kubectl(site, ['top', 'pods', '-n', NS]);
         const t = topPods(r.stdout);
-        return t.has('burn') && t.has('idle') && (t.get('burn')?.[0] ?? 0) >= 50 ? t : undefined;
+        return t.has('burn') && t.has('idle') && (t.get('burn')?.[0] ?? 0) >= 30 ? t : undefined;
       },
       60_000,
       500,
@@ -109,7 +109,7 @@ describe('metrics.k8s.io at an edge site (kubectl top, podman)', function () {
     const [burnCpu] = rows.get('burn') ?? [0, 0];
     const [idleCpu, idleMem] = rows.get('idle') ?? [0, 0];
     assert.ok(idleMem < 64, `a sleeping busybox has a small working set, got ${idleMem}Mi`);
-    assert.ok(burnCpu > idleCpu + 40, `burn ${burnCpu}m should exceed idle ${idleCpu}m`);
+    assert.ok(burnCpu > idleCpu + 20, `burn ${burnCpu}m should exceed idle ${idleCpu}m`);
     assert.ok(idleCpu < 20, `an idle sleep uses almost no CPU, got ${idleCpu}m`);
     // One shell loop is one thread: never more than one core (the rate is per second, not per ms).
     assert.ok(burnCpu <= 1100, `one busy loop uses at most one core, got ${burnCpu}m`);
@@ -127,7 +127,7 @@ describe('metrics.k8s.io at an edge site (kubectl top, podman)', function () {
     const row = new RegExp(`^${SITE}\\s+(\\d+)m\\s+(\\d+)%\\s+(\\d+)Mi\\s+(\\d+)%`, 'm').exec(nodes);
     assert.ok(row, nodes);
     // The node's figures come from /proc: within the machine's cores and memory, the busy loop included.
-    assert.ok(Number(row[1]) >= 50 && Number(row[1]) <= cpus().length * 1100, nodes);
+    assert.ok(Number(row[1]) >= 30 && Number(row[1]) <= cpus().length * 1100, nodes);
     assert.ok(Number(row[3]) > 0 && Number(row[3]) * 1024 * 1024 <= totalmem(), nodes);
   });
 
@@ -166,6 +166,10 @@ describe('metrics.k8s.io at an edge site (kubectl top, podman)', function () {
     assert.match(missing.stderr, /NotFound|not found/);
     const watch = kubectl(site, ['get', '--raw', '/apis/metrics.k8s.io/v1beta1/pods?watch=true']);
     assert.match(watch.stderr, /MethodNotAllowed|405|not allowed|not supported/);
+    // kubectl get asks for a Table; the plain list it gets back is printed by kubectl itself.
+    const got = kubectlOk(site, ['get', 'pods.metrics.k8s.io', '-n', NS]);
+    assert.match(got, /^burn\b/m);
+    assert.match(got, /^idle\b/m);
     const discovery = kubectlOk(site, ['api-resources', '--api-group', 'metrics.k8s.io']);
     assert.match(discovery, /nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics/);
     assert.match(discovery, /pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics/);
