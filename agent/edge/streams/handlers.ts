@@ -104,7 +104,11 @@ function interactiveHandler(d: StreamDeps, kind: 'exec' | 'attach'): ConnectHand
     } catch (e) {
       throw asApiError(e);
     }
-    return channelUpgrade(opts, async () => asRemote(session));
+    return channelUpgrade(
+      opts,
+      async () => asRemote(session),
+      () => session.close(),
+    );
   };
 }
 

@@ -115,10 +115,20 @@ const wss = new WebSocketServer({
  * Accepts the upgrade and runs `start` once the WebSocket is open; a start failure is reported on
  * the error channel (the HTTP exchange is already over by then).
  */
-export function channelUpgrade(opts: StreamOptions, start: () => Promise<RemoteProcess>): HijackResult {
+export function channelUpgrade(
+  opts: StreamOptions,
+  start: () => Promise<RemoteProcess>,
+  /** Called when the handshake fails (what was prepared for the session must be released). */
+  abandon?: () => void,
+): HijackResult {
   return {
     hijack(conn) {
+      let opened = false;
+      conn.socket.once('close', () => {
+        if (!opened) abandon?.();
+      });
       wss.handleUpgrade(conn.req, conn.socket, conn.head, (ws) => {
+        opened = true;
         void start().then(
           (p) => pump(ws, opts, p),
           (e: unknown) => finish(ws, failureStatus((e as Error).message)),
