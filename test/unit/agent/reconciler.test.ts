@@ -123,6 +123,14 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
     return w;
   };
 
+  /** Deletes the Work on the hub (our finalizer holds it) and waits until the agent sees the mark. */
+  const deleteWork = async (name: string): Promise<void> => {
+    await client.delete(workPath(name));
+    const held = await getWork(name);
+    assert.ok(held?.metadata.deletionTimestamp, 'held by the finalizer');
+    await seen(name, String(held.metadata.resourceVersion));
+  };
+
   before(async () => {
     api = await startInProcessApi({
       crds: ['works.edgefed.io'],
@@ -240,8 +248,7 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
     it('Delete policy: removes the member object, then the finalizer; the Work goes and is forgotten', async () => {
       await createWork('w-del', manifest('cfg', { a: '1' }));
       await reconciler.reconcile('w-del');
-      const held = await client.delete(workPath('w-del'));
-      await seen('w-del', String(held.metadata?.resourceVersion));
+      await deleteWork('w-del');
       assert.ok(cache.get('w-del')?.work.metadata.deletionTimestamp);
       assert.equal(await reconciler.reconcile('w-del'), undefined);
       assert.equal(await getCm('cfg'), undefined);
@@ -253,8 +260,7 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
       await createWork('w-held', manifest('cfg', { a: '1' }));
       await reconciler.reconcile('w-held');
       await client.mergePatch(cmPath('cfg'), { metadata: { finalizers: ['member.example/hold'] } });
-      const held = await client.delete(workPath('w-held'));
-      await seen('w-held', String(held.metadata?.resourceVersion));
+      await deleteWork('w-held');
       const r = await reconciler.reconcile('w-held');
       assert.ok(
         r && typeof r.requeueAfterMs === 'number' && r.requeueAfterMs > 0,
@@ -271,8 +277,7 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
     it('Orphan policy: leaves the member object without the managed label, releases the Work', async () => {
       await createWork('w-orphan', manifest('cfg', { a: '1' }), { deletePolicy: 'Orphan' });
       await reconciler.reconcile('w-orphan');
-      const held = await client.delete(workPath('w-orphan'));
-      await seen('w-orphan', String(held.metadata?.resourceVersion));
+      await deleteWork('w-orphan');
       await reconciler.reconcile('w-orphan');
       const cm = await getCm('cfg');
       assert.deepEqual(cm?.data, { a: '1' });

@@ -198,7 +198,8 @@ describe('push/supervisor PushSupervisor (in-process hub and members)', function
     const second = supervisor('b');
     second.sup.start();
     // The standby competes for the Lease; while `a` holds it, no agent of its own.
-    await waitFor('a few standby rounds', () => new Promise((r) => setTimeout(() => r(true), 1_000)));
+    // (A negative: give it a few retry periods to do the wrong thing.)
+    await new Promise((r) => setTimeout(r, 1_000));
     assert.equal(second.sup.isLeader(), false);
     assert.deepEqual(second.sup.runningAgents(), []);
     assert.equal(existsSync(join(second.dataDir, 'push', CLUSTER)), false);
@@ -226,6 +227,19 @@ describe('push/supervisor PushSupervisor (in-process hub and members)', function
     assert.deepEqual(first.sup.runningAgents(), [CLUSTER]);
     assert.equal(existsSync(join(first.dataDir, 'push', 'm2')), false);
     await client.delete(pushSecretPath('m2'));
+  });
+
+  it('a join the hub refuses (unknown token): the status says why, nothing is left behind', async () => {
+    await createPushSecret('m3', {
+      [DATA.kubeconfig]: b64(memberKubeconfigText(memberA)),
+      [DATA.token]: b64('abcdef.0123456789abcdef'),
+    });
+    const s = await waitStatus(/^Error: /, 'm3');
+    assert.match(s, /token/i);
+    assert.deepEqual(first.sup.runningAgents(), [CLUSTER]);
+    assert.equal(existsSync(join(first.dataDir, 'push', 'm3')), false, 'the failed join left no data dir');
+    assert.equal(await client.getIfExists(`${KUBEFEDCLUSTERS_PATH}/m3`), undefined);
+    await client.delete(pushSecretPath('m3'));
   });
 
   it('unjoin (KubeFedCluster deleted): the agent stops, the Secret and the data dir go', async () => {
