@@ -8,7 +8,7 @@ import type { FederatedObject } from '../../api/federation.js';
 import { api, canI, Collection } from '../api.js';
 import { clusterViews, type AppContext, type View } from '../context.js';
 import { ageLabel, badge, h, navLink, replaceKeepingFocus, scheduler, stateNote, table } from '../dom.js';
-import { placementRows, workloadHealth, type PlacementRow } from '../model.js';
+import { placementRows, workloadHealth, type ClusterView, type PlacementRow } from '../model.js';
 
 const GROUP = 'types.kubefed.io';
 /** The federated workload kinds the list shows (kubefed's, plus what edgefed enables by default). */
@@ -24,6 +24,10 @@ function collectionPath(resource: string, namespace?: string): string {
   return namespace
     ? `/apis/${GROUP}/v1beta1/namespaces/${encodeURIComponent(namespace)}/${resource}`
     : `/apis/${GROUP}/v1beta1/${resource}`;
+}
+
+function isStale(c: ClusterView | undefined): boolean {
+  return c !== undefined && c.health !== 'Ready';
 }
 
 const HEALTH_CLASS = { ok: 'ok', progressing: 'warn', failing: 'bad', pending: 'muted' } as const;
@@ -101,7 +105,8 @@ export const workloads: View = (root, ctx) => {
                     h(
                       'span',
                       {
-                        class: `placement ${clusters.get(r.cluster)?.health === 'Ready' ? '' : 'stale'}`,
+                        // Stale only when known to be: a user who may not read clusters sees no mark.
+                        class: `placement ${isStale(clusters.get(r.cluster)) ? 'stale' : ''}`,
                         'data-cluster': r.cluster,
                       },
                       `${r.cluster} ${readiness(r)}`,
