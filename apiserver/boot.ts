@@ -10,7 +10,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { writeKubeconfig } from '../pki/kubeconfig.js';
-import { ensurePki, type Pki } from '../pki/pki.js';
+import { ensurePki, ensureServiceAccountKey, type Pki } from '../pki/pki.js';
+import { AccessControl } from './auth/access-control.js';
 import {
   BearerTokenAuthenticator,
   UnionAuthenticator,
@@ -42,6 +43,8 @@ export interface ApiServerBootOptions {
   /** Event TTL (ApiServerOptions.eventTtlMs). */
   eventTtlMs?: number;
   authorizer?: Authorizer;
+  /** RBAC, ServiceAccount tokens and the access reviews (auth/access-control.ts), after `authorizer`; default off. */
+  accessControl?: boolean;
   /** Bearer-token checkers (the hub's in-process API token). */
   tokens?: TokenChecker[];
   /** Namespaces created at start (default DEFAULT_NAMESPACES). */
@@ -86,21 +89,26 @@ export async function startApiServer(opts: ApiServerBootOptions): Promise<Runnin
   const store = await openStore(
     opts.etcd ? { kind: 'etcd', ...opts.etcd } : { kind: 'sqlite', path: join(opts.dataDir, 'state.db') },
   );
+  const access = opts.accessControl
+    ? new AccessControl({ store, logger: log, signingKey: ensureServiceAccountKey(pkiAt.dir) })
+    : undefined;
   const api = new ApiServer({
     store,
     tls: { key: pki.server.key, cert: pki.server.cert, clientCA: pki.ca.cert },
     authenticator: new UnionAuthenticator([
       new X509Authenticator(),
-      new BearerTokenAuthenticator(opts.tokens ?? []),
+      new BearerTokenAuthenticator([...(opts.tokens ?? []), ...(access?.tokenCheckers() ?? [])]),
     ]),
     logger: log,
     compaction: opts.compaction,
     eventTtlMs: opts.eventTtlMs,
-    authorizer: opts.authorizer,
+    authorizer: access ? access.authorizer(opts.authorizer) : opts.authorizer,
   });
+  access?.attach(api);
   opts.routes?.(api, pki);
   await api.start();
   await retry(() => ensureNamespaces(api, opts.namespaces ?? DEFAULT_NAMESPACES));
+  await access?.start(api);
   await opts.install?.(api);
   const port = await api.listen(opts.port, opts.bind);
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
@@ -122,6 +130,7 @@ export async function startApiServer(opts: ApiServerBootOptions): Promise<Runnin
     url,
     kubeconfigPath,
     async close() {
+      access?.stop();
       await api.close();
       await store.close();
     },

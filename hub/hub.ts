@@ -108,6 +108,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const known = new KnownClusters();
   const inProcess = inProcessApi();
   const server = await startApiServer({
+    accessControl: true,
     tokens: inProcess.tokens,
     dataDir: opts.dataDir,
     port: opts.port,

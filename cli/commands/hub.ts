@@ -168,6 +168,7 @@ export function registerHubCommands(program: Command): void {
           bind: o.bind,
           logger,
           eventTtlMs: o.eventTtl,
+          accessControl: true,
         });
         process.stdout.write(
           `edgefed apiserver is serving at ${server.url}\n  export KUBECONFIG=${server.kubeconfigPath}\n`,
