@@ -271,6 +271,21 @@ describe('agent/edge/node/pod-sync PodSyncer (simulated engine, in-process API)'
     });
   });
 
+  describe('status writes', () => {
+    it('a pod deleted from the API under the sync: the refused (404) status write is not an error', async () => {
+      const pod = await createPod();
+      const stale = await read(pod);
+      await api.client.delete(podPath('default', String(pod.metadata.name)), { gracePeriodSeconds: 0 });
+      await relist();
+      assert.equal(await syncer.sync(stale), undefined);
+      assert.equal(syncer.stats.statusWrites, 0);
+      // Its containers are the runtime's to stop (the pod is gone): terminate does it.
+      syncer.terminate(String(pod.metadata.uid), undefined);
+      await syncer.drain();
+      assert.equal((await containersOf(pod)).length, 0);
+    });
+  });
+
   describe('termination', () => {
     it('a pod being deleted gracefully: containers stopped and removed, then the node completes the deletion', async () => {
       const pod = await createPod();
