@@ -62,6 +62,8 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
   let logs: ReturnType<typeof recordingLogger>;
   /** Off: the informer's events stop reaching the cache (an agent that missed them). */
   let feedCache = true;
+  /** Paths of the agent's JSON patches to the hub (Work status writes). */
+  const statusWrites: string[] = [];
   let seq = 0;
   let ns: string;
 
@@ -153,6 +155,12 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
         synced: () => undefined,
       },
     });
+    // Observes (does not replace) the agent's status writes: a no-op write leaves no trace in the API.
+    const jsonPatch = hub.client.jsonPatch.bind(hub.client);
+    hub.client.jsonPatch = ((path: string, ops: Parameters<typeof jsonPatch>[1]) => {
+      statusWrites.push(path);
+      return jsonPatch(path, ops);
+    }) as typeof hub.client.jsonPatch;
     hub.start();
     await hub.informer.waitForSync();
     const member = new KubeClient(api.kc, { fieldManager: 'edgefed-agent', timeoutMs: 10_000 });
@@ -200,7 +208,9 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
       const w1 = await getWork('w-quiet');
       await seen('w-quiet', String(w1?.metadata.resourceVersion));
       const cm1 = await getCm('cfg');
+      const writes = statusWrites.length;
       await reconciler.reconcile('w-quiet');
+      assert.equal(statusWrites.length, writes, 'no status write');
       assert.equal((await getWork('w-quiet'))?.metadata.resourceVersion, w1?.metadata.resourceVersion);
       assert.equal((await getCm('cfg'))?.metadata.resourceVersion, cm1?.metadata.resourceVersion);
       assert.equal(await reconciler.statusStale('w-quiet'), false);
@@ -325,7 +335,9 @@ describe('agent/reconciler WorkReconciler (in-process hub and member)', function
       assert.equal(applied?.status, 'False');
       assert.equal(applied?.reason, 'CreationFailed');
       await seen('w-refused', String(w?.metadata.resourceVersion));
+      const writes = statusWrites.length;
       await reconciler.reconcile('w-refused');
+      assert.equal(statusWrites.length, writes, 'the same status is not written again');
       assert.equal(
         (await getWork('w-refused'))?.metadata.resourceVersion,
         w?.metadata.resourceVersion,
