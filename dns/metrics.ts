@@ -1,6 +1,6 @@
 /** Publishes the DNS counters on the hub's /metrics (read at scrape time; the hot path only counts). */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { DnsServer } from './server.js';
+import type { DnsCounters, DnsServer } from './server.js';
 import type { DnsSource } from './source.js';
 import type { Rfc2136Exporter } from './export/rfc2136.js';
 import type { SkydnsEtcdExporter } from './export/skydns-etcd.js';
@@ -11,13 +11,14 @@ export function registerDnsMetrics(
 ): void {
   const { server, source, etcd, rfc2136 } = parts;
   if (server) {
-    const c = server.counters;
     new Counter({
       name: 'edgefed_dns_queries_total',
       help: 'DNS queries received, by transport.',
       labelNames: ['transport'] as const,
       registers: [registry],
-      collect() {
+      async collect() {
+        await server.syncCounters();
+        const c = server.counters;
         this.reset();
         this.labels('udp').inc(c.udpQueries);
         this.labels('tcp').inc(c.tcpQueries);
@@ -28,30 +29,33 @@ export function registerDnsMetrics(
       help: 'DNS responses sent, by rcode.',
       labelNames: ['rcode'] as const,
       registers: [registry],
-      collect() {
+      async collect() {
+        await server.syncCounters();
+        const c = server.counters;
         this.reset();
         for (const [rcode, n] of Object.entries(c.responses)) this.labels(rcode).inc(n);
       },
     });
-    const simple: [string, string, () => number][] = [
-      ['edgefed_dns_truncated_total', 'UDP responses truncated (TC set).', () => c.truncated],
+    const simple: [string, string, (c: DnsCounters) => number][] = [
+      ['edgefed_dns_truncated_total', 'UDP responses truncated (TC set).', (c) => c.truncated],
       [
         'edgefed_dns_dropped_total',
         'Packets not answered (no header, or an error response).',
-        () => c.dropped,
+        (c) => c.dropped,
       ],
-      ['edgefed_dns_cache_hits_total', 'Answers served from the response cache.', () => c.cacheHits],
-      ['edgefed_dns_tcp_connections_total', 'TCP connections accepted.', () => c.tcpConnections],
-      ['edgefed_dns_socket_errors_total', 'Socket send and connection errors.', () => c.errors],
+      ['edgefed_dns_cache_hits_total', 'Answers served from the response cache.', (c) => c.cacheHits],
+      ['edgefed_dns_tcp_connections_total', 'TCP connections accepted.', (c) => c.tcpConnections],
+      ['edgefed_dns_socket_errors_total', 'Socket send and connection errors.', (c) => c.errors],
     ];
     for (const [name, help, get] of simple)
       new Counter({
         name,
         help,
         registers: [registry],
-        collect() {
+        async collect() {
+          await server.syncCounters();
           this.reset();
-          this.inc(get());
+          this.inc(get(server.counters));
         },
       });
   }

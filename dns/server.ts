@@ -3,15 +3,36 @@
  * current zones through respond(). Nothing a client sends can throw out of here: respond() never
  * throws, and every socket has an error handler.
  *
- * Answers are cached by the query's bytes after the ID (everything the answer depends on, with
- * the transport) until the zones change: a repeated query costs a map lookup and a copy instead
- * of a decode and an encode.
+ * Answers come from encoded packets cached per query (dns/answerer.ts). With `udpWorkers` > 0, that
+ * many worker processes (dns/udp-worker.ts) read the same UDP sockets and answer from their own
+ * copy of the zones, so UDP uses more than one core; TCP stays in this process. A zone change
+ * reaches the workers one IPC message later (`zonesApplied()` waits for it).
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import { respond, type Rcode, type Transport } from './answer.js';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Transport } from './answer.js';
+import { Answerer, addCounters, newCounters, type DnsCounters } from './answerer.js';
+import type { FromWorker, ToWorker } from './udp-worker.js';
 import type { ZoneSet } from './zone.js';
 import { silentLogger, type RuntimeLogger } from '../client/log.js';
+
+export type { DnsCounters } from './answerer.js';
+
+/**
+ * UDP worker processes for a hub: EDGEFED_DNS_UDP_WORKERS, else one per core beyond the first
+ * (at most 3): the main process keeps the API server and TCP.
+ */
+export function defaultUdpWorkers(
+  env: NodeJS.ProcessEnv = process.env,
+  cores = availableParallelism(),
+): number {
+  const v = env.EDGEFED_DNS_UDP_WORKERS;
+  if (v !== undefined && /^\d+$/.test(v)) return Math.min(16, Number(v));
+  return Math.max(0, Math.min(3, cores - 1));
+}
 
 export interface DnsServerOptions {
   /** 0 picks a free port (the same one for UDP and TCP). */
@@ -22,52 +43,27 @@ export interface DnsServerOptions {
   /** Close TCP connections idle this long (default 10 s; RFC 7766 §6.2.3 wants seconds, not minutes). */
   tcpIdleMs?: number;
   maxTcpConnections?: number;
+  /** Worker processes sharing the UDP sockets (default 0: this process answers alone). */
+  udpWorkers?: number;
   log?: RuntimeLogger;
 }
 
-/** Plain counters, for /metrics and tests. */
-export interface DnsCounters {
-  udpQueries: number;
-  tcpQueries: number;
-  /** Responses by rcode name. */
-  responses: Record<Rcode, number>;
-  /** Packets not answered (too short to carry an ID, or a response with an error rcode). */
-  dropped: number;
-  truncated: number;
-  cacheHits: number;
-  tcpConnections: number;
-  /** Socket errors (send failures, resets). */
-  errors: number;
-}
-
-const CACHE_MAX = 10_000;
-const CACHE_MAX_QUERY = 512;
 /** A TCP client that stops reading is cut off rather than buffered for. */
 const TCP_MAX_PENDING = 1 << 20;
 
-interface Cached {
-  bytes: Buffer;
-  rcode: Rcode;
-  truncated: boolean;
-}
-
-function newCounters(): DnsCounters {
-  return {
-    udpQueries: 0,
-    tcpQueries: 0,
-    responses: { NOERROR: 0, FORMERR: 0, SERVFAIL: 0, NXDOMAIN: 0, NOTIMP: 0, REFUSED: 0, BADVERS: 0 },
-    dropped: 0,
-    truncated: 0,
-    cacheHits: 0,
-    tcpConnections: 0,
-    errors: 0,
-  };
+interface Worker {
+  proc: ChildProcess;
+  counters: DnsCounters;
+  zonesVersion: number;
 }
 
 export class DnsServer {
-  readonly counters: DnsCounters = newCounters();
-  private zones: ZoneSet = new Map();
-  private cache = new Map<string, Cached>();
+  private readonly answerer: Answerer;
+  private readonly workers: Worker[] = [];
+  private zonesVersion = 0;
+  private nextCountersId = 0;
+  private readonly pendingCounters = new Map<number, () => void>();
+  private readonly zoneWaiters: (() => void)[] = [];
   private udp: UdpSocket[] = [];
   private tcp: Server[] = [];
   private readonly conns = new Set<Socket>();
@@ -76,6 +72,52 @@ export class DnsServer {
 
   constructor(private readonly opts: DnsServerOptions) {
     this.log = opts.log ?? silentLogger;
+    this.answerer = new Answerer(this.log);
+  }
+
+  /** This process's counters plus each worker's last reported ones (see syncCounters). */
+  get counters(): DnsCounters {
+    if (this.workers.length === 0) return this.answerer.counters;
+    const sum = addCounters(newCounters(), this.answerer.counters);
+    for (const w of this.workers) addCounters(sum, w.counters);
+    return sum;
+  }
+
+  /** Asks every worker for its counters (for /metrics); resolves when all answered or after 1 s. */
+  async syncCounters(): Promise<void> {
+    await Promise.all(
+      this.workers
+        .filter((w) => w.proc.connected)
+        .map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              const id = this.nextCountersId++;
+              const t = setTimeout(() => {
+                this.pendingCounters.delete(id);
+                resolve();
+              }, 1_000);
+              this.pendingCounters.set(id, () => {
+                clearTimeout(t);
+                resolve();
+              });
+              this.post(w, { type: 'counters', id });
+            }),
+        ),
+    );
+  }
+
+  /** Resolves once every live worker answers from the zones last given to setZones. */
+  zonesApplied(): Promise<void> {
+    const done = (): boolean =>
+      this.workers.every((w) => !w.proc.connected || w.zonesVersion === this.zonesVersion);
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (done()) resolve();
+        else this.zoneWaiters.push(check);
+      };
+      this.zoneWaiters.push(check);
+    });
   }
 
   get port(): number {
@@ -92,48 +134,18 @@ export class DnsServer {
 
   /** Swaps in new zones; later queries see them (an answer is computed against one snapshot). */
   setZones(zones: ZoneSet): void {
-    this.zones = zones;
-    this.cache = new Map();
+    this.answerer.setZones(zones);
+    this.zonesVersion++;
+    for (const w of this.workers) this.post(w, { type: 'zones', version: this.zonesVersion, zones });
   }
 
   getZones(): ZoneSet {
-    return this.zones;
+    return this.answerer.getZones();
   }
 
   /** Answers one message (the hot path, shared by both transports). */
   handle(msg: Buffer, transport: Transport): Buffer | undefined {
-    if (transport === 'udp') this.counters.udpQueries++;
-    else this.counters.tcpQueries++;
-    const cacheable = msg.length >= 12 && msg.length <= CACHE_MAX_QUERY;
-    const key = cacheable ? transport[0] + msg.toString('latin1', 2) : '';
-    let r: Cached | undefined = cacheable ? this.cache.get(key) : undefined;
-    let bytes: Buffer;
-    if (r) {
-      this.counters.cacheHits++;
-      bytes = Buffer.from(r.bytes);
-      bytes.writeUInt16BE(msg.readUInt16BE(0), 0);
-    } else {
-      try {
-        r = respond(msg, this.zones, transport);
-      } catch (e) {
-        // respond() is written not to throw; if it ever does, that packet goes unanswered.
-        this.counters.errors++;
-        this.log.error({ err: e }, 'dns: answering a query threw');
-        r = undefined;
-      }
-      if (!r) {
-        this.counters.dropped++;
-        return undefined;
-      }
-      bytes = r.bytes;
-      if (cacheable) {
-        if (this.cache.size >= CACHE_MAX) this.cache = new Map();
-        this.cache.set(key, { ...r, bytes: Buffer.from(r.bytes) });
-      }
-    }
-    this.counters.responses[r.rcode]++;
-    if (r.truncated) this.counters.truncated++;
-    return bytes;
+    return this.answerer.handle(msg, transport);
   }
 
   async start(): Promise<void> {
@@ -159,12 +171,63 @@ export class DnsServer {
         this.log.debug({ err: e, host }, 'dns: second address family not available');
       }
     }
-    this.log.info({ addresses: this.addresses() }, 'dns server listening');
+    for (let i = 0; i < (this.opts.udpWorkers ?? 0); i++) await this.startWorker();
+    this.log.info({ addresses: this.addresses(), udpWorkers: this.workers.length }, 'dns server listening');
   }
 
   async stop(): Promise<void> {
     for (const c of this.conns) c.destroy();
+    await Promise.all(this.workers.splice(0).map((w) => stopWorker(w.proc)));
     await this.closeSockets();
+  }
+
+  private post(w: Worker, m: ToWorker, handle?: UdpSocket): void {
+    if (!w.proc.connected) return;
+    w.proc.send(m, handle, (err) => {
+      if (err) this.log.warn({ err }, 'dns: cannot reach a UDP worker');
+    });
+  }
+
+  /** Forks one worker, hands it the UDP sockets and the current zones, waits until it is ready. */
+  private async startWorker(): Promise<void> {
+    const self = fileURLToPath(import.meta.url);
+    const entry = self.replace(/server\.(ts|js)$/, 'udp-worker.$1');
+    const proc = fork(entry, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const w: Worker = { proc, counters: newCounters(), zonesVersion: 0 };
+    const ready = new Promise<void>((resolve, reject) => {
+      proc.once('error', reject);
+      proc.once('exit', (code) => reject(new Error(`dns UDP worker exited (${code}) before it was ready`)));
+      proc.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'zones') {
+          w.zonesVersion = m.version;
+          for (const f of this.zoneWaiters.splice(0)) f();
+        } else if (m.type === 'counters') {
+          w.counters = m.counters;
+          this.pendingCounters.get(m.id)?.();
+          this.pendingCounters.delete(m.id);
+        }
+      });
+    });
+    try {
+      await ready;
+    } catch (e) {
+      // The main process answers alone: slower, still correct.
+      this.log.warn({ err: e }, 'dns: a UDP worker did not start; answering without it');
+      proc.kill('SIGKILL');
+      return;
+    }
+    proc.removeAllListeners('exit');
+    proc.on('exit', (code, signal) => {
+      if (this.workers.includes(w)) this.log.warn({ code, signal }, 'dns: a UDP worker exited');
+      for (const f of this.zoneWaiters.splice(0)) f();
+    });
+    this.workers.push(w);
+    for (const udp of this.udp) this.post(w, { type: 'socket' }, udp);
+    this.post(w, { type: 'zones', version: this.zonesVersion, zones: this.answerer.getZones() });
   }
 
   private async closeSockets(): Promise<void> {
@@ -180,17 +243,10 @@ export class DnsServer {
     const v6 = host.includes(':');
     const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
     udp.on('error', (e) => {
-      this.counters.errors++;
+      this.answerer.counters.errors++;
       this.log.warn({ err: e }, 'dns udp socket error');
     });
-    udp.on('message', (msg, rinfo) => {
-      if (rinfo.port === 0) return;
-      const out = this.handle(msg, 'udp');
-      if (out)
-        udp.send(out, rinfo.port, rinfo.address, (err) => {
-          if (err) this.counters.errors++;
-        });
-    });
+    this.answerer.serveUdp(udp);
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind({ port, address: host, exclusive: true }, () => {
@@ -216,7 +272,7 @@ export class DnsServer {
 
   /** RFC 1035 §4.2.2 framing: a 2-byte length before each message; many queries per connection. */
   private onConnection(sock: Socket): void {
-    this.counters.tcpConnections++;
+    this.answerer.counters.tcpConnections++;
     this.conns.add(sock);
     sock.setNoDelay(true);
     sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
@@ -240,7 +296,17 @@ export class DnsServer {
         }
       }
     });
-    sock.on('error', () => this.counters.errors++);
+    sock.on('error', () => this.answerer.counters.errors++);
     sock.on('close', () => this.conns.delete(sock));
   }
+}
+
+async function stopWorker(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  // Closing the IPC channel makes the worker exit by itself (udp-worker.ts); SIGKILL if it does not.
+  if (proc.connected) proc.disconnect();
+  const t = setTimeout(() => proc.kill('SIGKILL'), 2_000);
+  await exited;
+  clearTimeout(t);
 }

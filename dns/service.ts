@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { RuntimeLogger } from '../client/log.js';
 import { registerDnsMetrics } from './metrics.js';
 import { readTsigSecret, type DnsConfig } from './options.js';
-import { DnsServer } from './server.js';
+import { DnsServer, defaultUdpWorkers } from './server.js';
 import { DnsSource } from './source.js';
 import { Rfc2136Exporter } from './export/rfc2136.js';
 import { SkydnsEtcdExporter } from './export/skydns-etcd.js';
@@ -29,7 +29,12 @@ export async function startDns(
   ctx: { kc: KubeConfig; dataDir: string; log: RuntimeLogger; registry?: Registry },
 ): Promise<RunningDns> {
   const log = ctx.log;
-  let server: DnsServer | undefined = new DnsServer({ port: cfg.port, bind: cfg.bind, log });
+  let server: DnsServer | undefined = new DnsServer({
+    port: cfg.port,
+    bind: cfg.bind,
+    log,
+    udpWorkers: defaultUdpWorkers(),
+  });
   try {
     await server.start();
   } catch (e) {
