@@ -246,6 +246,31 @@ describe('fleet dashboard in a browser (chromium, two edge sites)', function () 
     await shot(page, 'dashboard-workload-problem.png');
   });
 
+  it("a site's page lists its Works with their status, and its nodes and pods from the inventory", async () => {
+    await page.locator('tr[data-cluster="edge-a"] a').click();
+    await page.waitForURL(/#\/site\/edge-a$/);
+    // Works are named <resource>.<group>.<namespace>.<name>.
+    const work = page.locator('tr[data-work="deployments.apps.shop.broken"]');
+    await work.locator('.problem').first().waitFor({ timeout: WAIT });
+    assert.match(await work.innerText(), /Applied/);
+    await page
+      .locator('tr[data-work="deployments.apps.shop.web"]', { hasText: '2/2' })
+      .waitFor({ timeout: WAIT });
+    // The agent's ClusterInventory: its node (with its IP) and its pods, the broken one included.
+    await page
+      .locator('table[aria-label="nodes"] tr', { hasText: SITES['edge-a'].ip })
+      .waitFor({ timeout: WAIT });
+    await page
+      .locator('table[aria-label="pods"] tr', {
+        hasText: /broken-.*(ErrImagePull|ImagePullBackOff|InvalidImageName)/,
+      })
+      .first()
+      .waitFor({ timeout: WAIT });
+    await shot(page, 'dashboard-site.png');
+    await page.keyboard.press('2');
+    await page.locator('h1', { hasText: 'Federated workloads' }).waitFor();
+  });
+
   it('a ServiceAccount that may only view one namespace sees only it, and no edit actions', async () => {
     apply(...namespace('team-a'), ...namespace('team-b'));
     apply(
