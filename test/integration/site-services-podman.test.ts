@@ -220,4 +220,33 @@ describe('Endpoints follow real containers (podman)', function () {
     assert.equal(sliceReady()['web-a'], true);
     for (let i = 0; i < 4; i++) assert.equal(await fetchText(nodePort), 'web-a');
   });
+
+  it("kubectl logs job/<name> reads that Job's pod (the API server generated its selector and labels)", async () => {
+    const job = (name: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: NS },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              { name: 'say', image: podman.image, command: ['sh', '-c', `echo hello from ${name}`] },
+            ],
+          },
+        },
+      },
+    });
+    // Two Jobs whose templates are alike: each must find only its own pod.
+    kubectlOk(siteKc, ['apply', '-f', '-'], toYaml(job('say-one'), job('say-two')));
+    for (const name of ['say-one', 'say-two']) {
+      kubectlOk(siteKc, ['wait', '--for=condition=complete', `job/${name}`, '-n', NS, '--timeout=120s']);
+      assert.equal(kubectlOk(siteKc, ['logs', `job/${name}`, '-n', NS]).trim(), `hello from ${name}`);
+      const pods = kubectlOk(siteKc, ['get', 'pods', '-n', NS, '-l', `job-name=${name}`, '-o', 'name'])
+        .trim()
+        .split('\n');
+      assert.equal(pods.length, 1, pods.join());
+    }
+  });
 });
