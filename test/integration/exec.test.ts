@@ -9,6 +9,8 @@ import { randomBytes, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { issue } from '../../pki/pki.js';
 import { waitFor } from '../helpers/hub.js';
 import { TEST_IMAGE } from '../helpers/podman.js';
 import { kubectlOkAsync, kubectlRun, runPod, startStreamsRig, type StreamsRig } from '../helpers/streams.js';
@@ -186,6 +188,40 @@ describe('kubectl exec, attach and cp at an edge site and through the hub (podma
     assert.match(r.output, new RegExp(`pid1=${hostPid1}\\b`), r.output);
     assert.match(r.output, new RegExp(`host=${hostname()}\\b`), r.output);
     assert.match(r.output, /\/host\/proc\/1\/comm/);
+  });
+
+  it('who may exec through the hub: admins only; others get the Status, not a WebSocket', async () => {
+    const pki = join(rig.hub.dataDir, 'pki');
+    const ca = {
+      cert: readFileSync(join(pki, 'ca.crt'), 'utf8'),
+      key: readFileSync(join(pki, 'ca.key'), 'utf8'),
+    };
+    const alice = await issue(ca, { commonName: 'alice', organizations: ['dev'], usage: 'client', days: 1 });
+    const path = `/clusters/${rig.site}/proxy/api/v1/namespaces/default/pods/shell/exec?command=id&stdout=true&container=main`;
+    const dial = (tls: { cert?: string; key?: string }): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(rig.hub.url.replace('https:', 'wss:') + path, 'v5.channel.k8s.io', {
+          ca: rig.hub.tls.ca,
+          ...tls,
+        });
+        ws.once('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.once('open', () => {
+          ws.terminate();
+          resolve({ status: 101, body: '' });
+        });
+        ws.once('error', reject);
+      });
+    const asAlice = await dial({ cert: alice.cert, key: alice.key });
+    assert.equal(asAlice.status, 403);
+    const status = JSON.parse(asAlice.body) as { kind: string; reason: string; message: string };
+    assert.deepEqual([status.kind, status.reason], ['Status', 'Forbidden']);
+    assert.match(status.message, /User "alice" cannot/);
+    assert.equal((await dial({})).status, 401);
+    assert.equal((await dial({ cert: rig.hub.tls.cert, key: rig.hub.tls.key })).status, 101);
   });
 
   it('an unknown pod: kubectl reports it not found at the site and through the hub', async () => {
