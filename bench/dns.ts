@@ -29,6 +29,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { buildZones } from '../dns/zone.js';
+import { defaultUdpWorkers } from '../dns/server.js';
 import { measureOffline } from './dns-offline.js';
 import { toZoneFile } from '../dns/zonefile.js';
 import type { DNSEndpoint, Domain } from '../dns/types.js';
@@ -554,7 +555,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   out.push(
-    `  everything on one host over loopback UDP: hub (one Node.js ${process.version} process), dnsperf ${version('dnsperf', ['-h'], /Version (\S+)/)} (1 thread, 4 clients, 100 outstanding, -v per-query times), knotd (default threads), nsd (server-count 1, rate limiting off) share the cores`,
+    `  everything on one host over loopback UDP: hub (one Node.js ${process.version} process; UDP answered by it and ${defaultUdpWorkers()} worker process(es) sharing its socket, EDGEFED_DNS_UDP_WORKERS), dnsperf ${version('dnsperf', ['-h'], /Version (\S+)/)} (1 thread, 4 clients, 100 outstanding, -v per-query times), knotd (default threads), nsd (server-count 1, rate limiting off) share the cores`,
   );
   out.push(
     `  data: ${zones.size} zones, ${records} records (${ENDPOINTS} DNSEndpoints × 6 names); 20,000-line query file: A 50 %, AAAA 10 %, CNAME chase 10 %, SRV 5 %, TXT 5 %, NXDOMAIN 15 %, clusterset.local 5 %; ${SECONDS} s per run`,
