@@ -20,6 +20,8 @@ export const PKG = {
   rbac: 'k8s.io.api.rbac.v1',
   coordination: 'k8s.io.api.coordination.v1',
   apiextensions: 'k8s.io.apiextensions_apiserver.pkg.apis.apiextensions.v1',
+  policy: 'k8s.io.api.policy.v1',
+  scheduling: 'k8s.io.api.scheduling.v1',
   authorization: 'k8s.io.api.authorization.v1',
   authentication: 'k8s.io.api.authentication.v1',
 } as const;
@@ -35,6 +37,8 @@ const KINDS: Record<string, Record<string, string>> = {
     Pod: `${PKG.core}.Pod`,
     Service: `${PKG.core}.Service`,
     Node: `${PKG.core}.Node`,
+    PersistentVolumeClaim: `${PKG.core}.PersistentVolumeClaim`,
+    ResourceQuota: `${PKG.core}.ResourceQuota`,
   },
   'apps/v1': {
     Deployment: `${PKG.apps}.Deployment`,
@@ -52,6 +56,9 @@ const KINDS: Record<string, Record<string, string>> = {
   },
   'coordination.k8s.io/v1': { Lease: `${PKG.coordination}.Lease` },
   'apiextensions.k8s.io/v1': { CustomResourceDefinition: `${PKG.apiextensions}.CustomResourceDefinition` },
+  // kubectl create poddisruptionbudget / priorityclass send these.
+  'policy/v1': { PodDisruptionBudget: `${PKG.policy}.PodDisruptionBudget` },
+  'scheduling.k8s.io/v1': { PriorityClass: `${PKG.scheduling}.PriorityClass` },
   // kubectl auth can-i / whoami and create token send these (virtual creates, apiserver/auth).
   'authorization.k8s.io/v1': Object.fromEntries(
     [
@@ -140,6 +147,8 @@ export const POINTER_SCALARS: ReadonlySet<string> = new Set([
   'AzureDiskVolumeSource.fsType',
   'AzureDiskVolumeSource.readOnly',
   'AzureDiskVolumeSource.kind',
+  'PodDisruptionBudgetSpec.unhealthyPodEvictionPolicy',
+  'PriorityClass.preemptionPolicy',
   'PersistentVolumeClaimSpec.storageClassName',
   'PersistentVolumeClaimSpec.volumeMode',
   'PersistentVolumeClaimSpec.volumeAttributesClassName',

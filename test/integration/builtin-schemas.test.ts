@@ -149,6 +149,39 @@ describe('built-in schemas', function () {
     assert.ok(spec.properties?.template);
   });
 
+  it("kubectl's imperative create of quota, pdb and priorityclass (protobuf bodies) round-trips", () => {
+    kubectlOk(hub.kubeconfig, [
+      'create',
+      'quota',
+      'imperative',
+      '--hard=pods=2,requests.memory=1Gi',
+      '--scopes=NotTerminating',
+    ]);
+    kubectlOk(hub.kubeconfig, ['create', 'pdb', 'imperative', '--selector=app=x', '--min-available=50%']);
+    kubectlOk(hub.kubeconfig, [
+      'create',
+      'priorityclass',
+      'imperative',
+      '--value=1000',
+      '--preemption-policy=Never',
+    ]);
+    const q = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'quota', 'imperative', '-o', 'json'])) as {
+      spec: unknown;
+    };
+    assert.deepEqual(q.spec, { hard: { pods: '2', 'requests.memory': '1Gi' }, scopes: ['NotTerminating'] });
+    const p = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'pdb', 'imperative', '-o', 'json'])) as {
+      spec: unknown;
+    };
+    assert.deepEqual(p.spec, { minAvailable: '50%', selector: { matchLabels: { app: 'x' } } });
+    const pc = JSON.parse(
+      kubectlOk(hub.kubeconfig, ['get', 'priorityclass', 'imperative', '-o', 'json']),
+    ) as {
+      value: number;
+      preemptionPolicy: string;
+    };
+    assert.deepEqual([pc.value, pc.preemptionPolicy], [1000, 'Never']);
+  });
+
   it('stores the kinds without controllers, with their basic validation', () => {
     const docs = [
       {
