@@ -63,6 +63,9 @@ import {
   type Tls,
   waitForServing,
   guardBench,
+  loadLine,
+  verdictLines,
+  type Goal,
 } from './lib.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -628,13 +631,21 @@ interface SizeResult {
   rows: [string, string, string][];
   checks: [string, boolean][];
   notes: string[];
+  goals: Goal[];
 }
+
+/**
+ * Goals (issue 16) against Karmada's published figures: Karmada cannot run on this machine, so the
+ * reference is an anchor, not a same-run measurement, and the output says so.
+ */
+const GOAL_REGISTER_P99_MS = 6_900;
+const GOAL_PROP_P99_MS = new Map([[100, 989]]);
 
 async function runSize(n: number, memberKc: KubeConfig, hardDeadline: number): Promise<SizeResult> {
   const rows: [string, string, string][] = [];
   const checks: [string, boolean][] = [];
   const notes: string[] = [];
-  const res: SizeResult = { n, rows, checks, notes };
+  const res: SizeResult = { n, rows, checks, notes, goals: [] };
   const dir = benchDir(`edgefed-bench-agents-${n}-`);
   const dataDir = join(dir, 'hub');
   const hubArgs = ['--heartbeat-threshold', '40'];
@@ -706,6 +717,15 @@ async function runSize(n: number, memberKc: KubeConfig, hardDeadline: number): P
       `${n}: all agents registered${reg.timedOut ? ' (TIMED OUT)' : ''}`,
       registered.length === n,
     ]);
+    const regP99 = percentile(regLat, 99);
+    res.goals.push({
+      what: `${fmt(n)} agents: registration p99 (POST register → cert, concurrency ${REGISTER_CONCURRENCY}; agents simulated in the bench process)`,
+      measured: ms(regP99),
+      goal: `<= ${ms(GOAL_REGISTER_P99_MS)}`,
+      reference: `${ANCHOR_REGISTER} (published anchor, not run here)`,
+      ratio: regP99 / GOAL_REGISTER_P99_MS,
+      ok: registered.length === n && regP99 <= GOAL_REGISTER_P99_MS,
+    });
     if (registered.length === 0) return res;
     const m = registered.length;
 
@@ -825,6 +845,18 @@ async function runSize(n: number, memberKc: KubeConfig, hardDeadline: number): P
       `${n}: propagation reached every agent in every run`,
       fnsOk && propFailed === '' && allSeen.length > 0,
     ]);
+    const propGoal = GOAL_PROP_P99_MS.get(n);
+    if (propGoal !== undefined) {
+      const p99 = percentile(propLat, 99);
+      res.goals.push({
+        what: `${fmt(n)} agents: FederatedDeployment POST → Work on each agent's watch, p99`,
+        measured: ms(p99),
+        goal: `<= ${ms(propGoal)}`,
+        reference: `${ANCHOR_PROP} (published anchor, not run here)`,
+        ratio: p99 / propGoal,
+        ok: p99 <= propGoal && propFailed === '',
+      });
+    }
 
     // Steady state: one heartbeat period with everything connected; count what the hub writes meanwhile.
     const writes = new Map<string, number>();
@@ -1062,13 +1094,15 @@ async function main(): Promise<void> {
     }
     const elapsed = (performance.now() - benchStart) / 1000;
     const loadEnd = loadavg()[0];
-    cond.push(['Load avg', `${fmt(loadStart, 2)} at start, ${fmt(loadEnd, 2)} at end (1-min)`]);
+    cond.push(['Load avg', loadLine(loadStart, loadEnd)]);
 
     const out: string[] = ['', 'edgefed agents benchmark', ''];
     const cw = Math.max(...cond.map(([k]) => k.length));
     for (const [k, v] of cond) out.push(`  ${k.padEnd(cw)}  ${v}`);
     const checks: [string, boolean][] = [];
+    const goals: Goal[] = [];
     for (const r of results) {
+      goals.push(...r.goals);
       out.push('', `  N = ${fmt(r.n)} agents`, '');
       const w0 = Math.max(...r.rows.map((x) => x[0].length), 'measurement'.length);
       const w1 = Math.min(110, Math.max(...r.rows.map((x) => x[1].length), 'result'.length));
@@ -1079,13 +1113,9 @@ async function main(): Promise<void> {
       checks.push(...r.checks);
       notes.push(...r.notes);
     }
-    out.push('');
-    for (const [text, ok] of checks) out.push(`  [${ok ? 'PASS' : 'FAIL'}] ${text}`);
-    for (const text of notes) out.push(`  [NOTE] ${text}`);
-    const pass = checks.length > 0 && checks.every(([, ok]) => ok);
-    out.push('', `VERDICT: ${pass ? 'PASS' : 'FAIL'} (bench took ${fmt(elapsed, 1)} s)`, '');
+    out.push(...verdictLines(goals, checks, notes));
+    out.push(`  bench took ${fmt(elapsed, 1)} s`, '');
     process.stdout.write(out.join('\n'));
-    if (!pass) process.exitCode = 1;
   } catch (e) {
     if (!guard.aborted()) {
       process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
