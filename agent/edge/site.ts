@@ -20,7 +20,7 @@ import { metricsApi } from './metrics/api.js';
 import { MetricsScraper } from './metrics/scraper.js';
 import { NodeRuntime } from './node/node-runtime.js';
 import { podLogHandler } from './pod-logs.js';
-import { registerStreams } from './streams/handlers.js';
+import { closeStreams, registerStreams } from './streams/handlers.js';
 
 export interface EdgeSiteOptions {
   /** The agent's data dir; the site keeps its state in `<dataDir>/site`. */
@@ -143,6 +143,7 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
       // Containers keep running: an agent restart (or upgrade) must not restart the site's workloads.
       stopped ??= (async () => {
         await Promise.allSettled([controllers.stop(), runtime.stop(), metrics.stop(), proxy.stop()]);
+        closeStreams(api.api);
         await api.close();
       })();
       return stopped;

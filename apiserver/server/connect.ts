@@ -53,8 +53,21 @@ export function connectKey(group: string, resource: string, subresource: string)
   return `${group}/${resource}/${subresource}`;
 }
 
-const pendingUpgrades = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer; taken: boolean }>();
+const pendingUpgrades = new WeakMap<
+  IncomingMessage,
+  { socket: Duplex; head: Buffer; taken: boolean; server: Server }
+>();
 const routed = new WeakSet<Server>();
+/** Sockets handed over to exec/attach/port-forward sessions, per server: the HTTP server no longer tracks them. */
+const upgraded = new WeakMap<Server, Set<Duplex>>();
+
+/**
+ * Ends every upgraded connection of the server (call before close(): a server waits for all its
+ * sockets, and an idle `kubectl exec -it` would hold a shutdown forever).
+ */
+export function destroyUpgraded(server: Server): void {
+  for (const s of upgraded.get(server) ?? []) s.destroy();
+}
 
 /**
  * Installs the server's single 'upgrade' listener: `claim` may take a request first (the hub's
@@ -68,7 +81,7 @@ export function routeUpgrades(
   routed.add(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (claim?.(req, socket, head)) return;
-    const entry = { socket, head, taken: false };
+    const entry = { socket, head, taken: false, server };
     pendingUpgrades.set(req, entry);
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
@@ -94,6 +107,11 @@ export function takeUpgrade(req: IncomingMessage, res: ServerResponse): Upgraded
   if (!e) return undefined;
   e.taken = true;
   res.detachSocket(e.socket as Socket);
+  let set = upgraded.get(e.server);
+  if (!set) upgraded.set(e.server, (set = new Set()));
+  const live = set;
+  live.add(e.socket);
+  e.socket.once('close', () => live.delete(e.socket));
   return { req, socket: e.socket, head: e.head };
 }
 

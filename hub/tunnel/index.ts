@@ -3,7 +3,7 @@
  * API at PROXY_PREFIX<name>/proxy/<kubernetes path>. Register on the API server's app before listen.
  */
 import type { ApiApp } from '../../apiserver/server/api-server.js';
-import { routeUpgrades } from '../../apiserver/server/connect.js';
+import { destroyUpgraded, routeUpgrades } from '../../apiserver/server/connect.js';
 import { PROXY_PREFIX } from '../../api/protocol.js';
 import { proxyHandler, type ProxyFallback } from './proxy.js';
 import { SessionTable, type SessionDeps } from './sessions.js';
@@ -32,6 +32,7 @@ export function registerTunnel(app: ApiApp, deps: TunnelDeps): TunnelRegistry {
   // Sessions are upgraded sockets the HTTP server no longer tracks: close them or close() hangs.
   app.addHook('preClose', (done) => {
     sessions.close();
+    destroyUpgraded(app.server);
     done();
   });
 

@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errors, ApiError } from '../../../apiserver/errors.js';
 import {
+  destroyUpgraded,
   routeUpgrades,
   type ConnectHandler,
   type ConnectRequest,
@@ -170,10 +171,18 @@ export interface StreamsApi {
   registerConnect(group: string, resource: string, subresource: string, handler: ConnectHandler): void;
 }
 
-/** Serves exec, attach and port-forward on the site API (and routes its upgrade requests). */
+/**
+ * Serves exec, attach and port-forward on the site API (and routes its upgrade requests). Before
+ * closing that API, end its sessions with closeStreams: the server waits for every socket.
+ */
 export function registerStreams(api: StreamsApi, d: StreamDeps): void {
   routeUpgrades(api.app.server);
   api.registerConnect('', 'pods', 'exec', execHandler(d));
   api.registerConnect('', 'pods', 'attach', attachHandler(d));
   api.registerConnect('', 'pods', 'portforward', portForwardHandler(d));
+}
+
+/** Ends the site API's exec/attach/port-forward sessions (their sockets keep a server's close() waiting). */
+export function closeStreams(api: StreamsApi): void {
+  destroyUpgraded(api.app.server);
 }
