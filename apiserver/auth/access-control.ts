@@ -15,6 +15,7 @@ import type { TokenChecker } from './authn.js';
 import { UnionAuthorizer, type Authorizer } from './authz.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { RbacController } from './rbac/controller.js';
+import { registerEscalationCheck } from './rbac/escalation.js';
 import { RbacIndex } from './rbac/index.js';
 import { reviewHandlers } from './reviews.js';
 import { DefaultServiceAccounts } from './serviceaccount/controller.js';
@@ -32,6 +33,7 @@ export class AccessControl {
   readonly index: RbacIndex;
   readonly rbac: RbacAuthorizer;
   readonly tokens: ServiceAccountTokens | undefined;
+  private chain: Authorizer | undefined;
   private controller: RbacController | undefined;
   private defaults: DefaultServiceAccounts | undefined;
 
@@ -50,11 +52,18 @@ export class AccessControl {
 
   /** The authorizer chain: `first` (e.g. the hub's agent rules) if given, then RBAC. */
   authorizer(first?: Authorizer): Authorizer {
-    return new UnionAuthorizer([...(first ? [first] : []), this.rbac]);
+    this.chain = new UnionAuthorizer([...(first ? [first] : []), this.rbac]);
+    return this.chain;
   }
 
   /** Serves the reviews and serviceaccounts/token (before the API server starts). */
   attach(api: ApiServer): void {
+    registerEscalationCheck({
+      api,
+      index: this.index,
+      rbac: this.rbac,
+      authorizer: () => this.chain ?? this.rbac,
+    });
     for (const h of reviewHandlers({ rbac: this.rbac, tokens: this.tokens })) {
       api.registry.upsert(virtualResource(h.group, 'v1', h.resource, h.kind, h.namespaced));
       api.registerCreate(h.group, h.resource, '', h.handler);

@@ -267,6 +267,61 @@ describe('RBAC, access reviews and ServiceAccount tokens (real kubectl)', functi
     );
   });
 
+  it('a namespace admin cannot grant what they do not hold (escalation prevention)', async () => {
+    kubectlOk(hub.kubeconfig, ['create', 'namespace', 'team-c']);
+    kubectlOk(hub.kubeconfig, [
+      'create',
+      'rolebinding',
+      'alice-admin',
+      '--clusterrole=admin',
+      '--user=alice',
+      '-n',
+      'team-c',
+    ]);
+    await waitFor('alice admin in team-c', () =>
+      kubectl(alice, ['auth', 'can-i', 'create', 'rolebindings', '-n', 'team-c']).stdout.trim() === 'yes'
+        ? true
+        : undefined,
+    );
+    // binding a role whose rules she holds (view is inside admin) is fine
+    kubectlOk(alice, [
+      'create',
+      'rolebinding',
+      'bob-view',
+      '--clusterrole=view',
+      '--user=bob',
+      '-n',
+      'team-c',
+    ]);
+    // cluster-admin's rules are not hers
+    const r = kubectl(alice, [
+      'create',
+      'rolebinding',
+      'alice-all',
+      '--clusterrole=cluster-admin',
+      '--user=alice',
+      '-n',
+      'team-c',
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /rolebindings.rbac.authorization.k8s.io "alice-all" is forbidden: user "alice" \(groups=\["team-a-devs","system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\["\*"\], Resources:\["\*"\], Verbs:\["\*"\]\}/,
+    );
+    // nor may she write a Role with rules she lacks; one with rules she holds is fine
+    const role = (verbs: string[]) =>
+      toYaml({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: `r-${verbs.join('-')}`, namespace: 'team-c' },
+        rules: [{ apiGroups: [''], resources: ['resourcequotas'], verbs }],
+      });
+    kubectlOk(alice, ['apply', '-f', '-'], role(['get', 'list']));
+    const denied = kubectl(alice, ['apply', '-f', '-'], role(['create']));
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /\{APIGroups:\[""\], Resources:\["resourcequotas"\], Verbs:\["create"\]\}/);
+  });
+
   it('an expired token gets 401', async () => {
     const sa = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'sa', 'bot', '-n', 'team-a', '-o', 'json'])) as {
       metadata: { uid: string };
