@@ -15,6 +15,9 @@ import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { startSiteControllers } from './controllers/index.js';
 import { ServiceProxy } from './proxy/proxy.js';
+import { ensureDnsService, startSiteRouting, type SiteRouting } from './dns/routing.js';
+import { DockerEngine } from './engine/docker.js';
+import { iptablesUsable } from './proxy/iptables.js';
 import type { ContainerEngine } from './engine/engine.js';
 import { metricsApi } from './metrics/api.js';
 import { MetricsScraper } from './metrics/scraper.js';
@@ -48,6 +51,8 @@ export interface EdgeSite {
   url: string;
   api: RunningApiServer;
   runtime: NodeRuntime;
+  /** Cluster DNS and ClusterIP routing for bridge pods (podman engines, as root). */
+  routing?: SiteRouting;
   stop(): Promise<void>;
 }
 
@@ -89,7 +94,11 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
   const api = await startSiteApi(dir, opts.port, log.child({ component: 'site-api' }));
   const kc = new KubeConfig();
   kc.loadFromFile(api.kubeconfigPath);
+  // ClusterIPs and cluster DNS for bridge pods need podman's bridge and our own iptables chains.
+  const routed = opts.engine instanceof DockerEngine && (await iptablesUsable());
+  const clusterDns = routed ? await ensureDnsService(kc) : undefined;
   const runtime = new NodeRuntime({
+    clusterDns,
     kc,
     engine: opts.engine,
     nodeName: opts.nodeName,
@@ -121,11 +130,17 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     nodeIp: opts.nodeIp,
     log: log.child({ component: 'service-proxy' }),
   });
+  let routing: SiteRouting | undefined;
   try {
     await runtime.start();
     await controllers.ready();
     metrics.start();
     proxy.start();
+    if (clusterDns) {
+      const { services, endpoints } = controllers.informers;
+      const rlog = log.child({ component: 'service-routing' });
+      routing = startSiteRouting({ services, endpoints, site: opts.nodeName, dnsIp: clusterDns, log: rlog });
+    }
   } catch (e) {
     await Promise.allSettled([controllers.stop(), runtime.stop()]);
     await api.close();
@@ -139,6 +154,7 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     url: api.url,
     api,
     runtime,
+    routing,
     stop() {
       // Containers keep running: an agent restart (or upgrade) must not restart the site's workloads.
       stopped ??= (async () => {

@@ -62,6 +62,8 @@ export interface ContainerSpec {
   hostPID?: boolean;
   hostIPC?: boolean;
   privileged?: boolean;
+  /** resolv.conf (Docker's HostConfig Dns/DnsSearch/DnsOptions); none: the engine's default. */
+  dns?: { servers: string[]; searches: string[]; options: string[] };
 }
 
 export type ContainerStatus = 'created' | 'running' | 'exited' | 'unknown';

@@ -15,6 +15,51 @@ export interface ContainerSpecInput extends EnvContext {
   nodeName: string;
   /** Where pod volumes live (`<dataDir>/pods/<uid>/volumes/<name>`). */
   dataDir: string;
+  /** The site's cluster DNS address (pods' nameserver under ClusterFirst); none: the engine's default. */
+  clusterDns?: string;
+}
+
+interface PodDnsFields {
+  dnsPolicy?: string;
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
+  hostNetwork?: boolean;
+}
+
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+/**
+ * The pod's resolv.conf as kubelet writes it (pure): ClusterFirst (the default) → the cluster DNS,
+ * kube's search path and ndots:5; a host-network pod under ClusterFirst, or Default, keeps the
+ * node's resolv.conf (undefined); ClusterFirstWithHostNet is ClusterFirst for host-network pods too;
+ * None → dnsConfig alone. dnsConfig is merged in for every policy but Default-like ones.
+ */
+export function podDns(
+  namespace: string,
+  spec: PodDnsFields,
+  clusterDns: string | undefined,
+): ContainerSpec['dns'] {
+  const policy = spec.dnsPolicy ?? 'ClusterFirst';
+  const cfg = spec.dnsConfig ?? {};
+  const extra = {
+    servers: cfg.nameservers ?? [],
+    searches: cfg.searches ?? [],
+    options: (cfg.options ?? []).map((o) => (o.value !== undefined ? `${o.name}:${o.value}` : o.name)),
+  };
+  if (policy === 'None') return extra;
+  const clusterFirst =
+    policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
+  if (!clusterFirst || !clusterDns) return spec.dnsConfig ? extra : undefined;
+  const merge = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
+  const options = new Map<string, string>([['ndots', 'ndots:5']]);
+  for (const o of extra.options) options.set(o.split(':')[0], o);
+  return {
+    servers: merge([clusterDns], extra.servers).slice(0, 3),
+    searches: merge(
+      [`${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN],
+      extra.searches,
+    ),
+    options: [...options.values()],
+  };
 }
 
 export function containerName(
@@ -102,5 +147,7 @@ export function containerSpecFor(input: ContainerSpecInput): Result<ContainerSpe
   if (pod.spec.hostPID) spec.hostPID = true;
   if (pod.spec.hostIPC) spec.hostIPC = true;
   if (c.securityContext?.privileged) spec.privileged = true;
+  const dns = podDns(meta.namespace ?? '', pod.spec as PodDnsFields, input.clusterDns);
+  if (dns) spec.dns = dns;
   return { ok: true, value: spec };
 }

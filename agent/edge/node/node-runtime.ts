@@ -53,6 +53,8 @@ export interface NodeRuntimeOptions {
   maxGracePeriodSeconds?: number;
   /** Pods synced in parallel (default 16). */
   workers?: number;
+  /** The site's cluster DNS address, bridge pods' nameserver under dnsPolicy ClusterFirst. */
+  clusterDns?: string;
 }
 
 export interface PodLogRequest {
@@ -137,6 +139,7 @@ export class NodeRuntime {
       probes: this.probes,
       nodeName: opts.nodeName,
       nodeIp: opts.nodeIp,
+      clusterDns: opts.clusterDns,
       dataDir: opts.dataDir,
       backoff,
       maxGraceSeconds: opts.maxGracePeriodSeconds ?? Number.POSITIVE_INFINITY,

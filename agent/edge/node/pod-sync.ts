@@ -37,6 +37,8 @@ export interface PodSyncDeps {
   probes: ProbeManager;
   nodeName: string;
   nodeIp: string;
+  /** Bridge pods' nameserver under ClusterFirst (container-spec.ts podDns). */
+  clusterDns?: string;
   dataDir: string;
   backoff: BackoffConfig;
   maxGraceSeconds: number;
@@ -407,6 +409,7 @@ export class PodSyncer {
       attempt,
       nodeName: this.d.nodeName,
       dataDir: this.d.dataDir,
+      clusterDns: this.d.clusterDns,
     });
     if (!spec.ok) {
       ctx.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: spec.message });

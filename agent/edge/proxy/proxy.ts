@@ -4,12 +4,13 @@
  * affinity). Rules are recomputed from the Services and Endpoints caches on every change; a
  * listener whose port is taken is retried on the next change and logged once.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { jsonEqual } from '../../../apiserver/json-equal.js';
 import type { Informer } from '../../../client/informer.js';
 import type { RuntimeLogger } from '../../../client/log.js';
 import type { Endpoints } from '../controllers/endpoints/types.js';
 import type { Service } from '../controllers/types.js';
+import { forwardConnection } from './forward.js';
 import { Balancer, proxyRules, type ProxyRule } from './rules.js';
 
 interface Listener {
@@ -99,23 +100,7 @@ export class ServiceProxy {
   }
 
   private forward(l: Listener, client: Socket): void {
-    const backend = l.balancer.pick(l.rule, client.remoteAddress ?? '', Date.now());
-    if (!backend) {
-      client.destroy(); // no ready endpoint: refused, as kube-proxy rejects
-      return;
-    }
-    const upstream = connect({ host: backend.ip, port: backend.port });
-    l.sockets.add(client).add(upstream);
-    const done = () => {
-      client.destroy();
-      upstream.destroy();
-      l.sockets.delete(client);
-      l.sockets.delete(upstream);
-    };
-    client.on('error', done).on('close', done);
-    upstream.on('error', done).on('close', done);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forwardConnection(l.rule, l.balancer, l.sockets, client);
   }
 
   private async close(key: string): Promise<void> {

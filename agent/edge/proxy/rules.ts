@@ -24,16 +24,16 @@ export interface ProxyRule {
   affinityTimeoutMs?: number;
 }
 
-interface PortSpec {
+export interface PortSpec {
   name?: string;
   port: number;
   protocol?: string;
   nodePort?: number;
 }
 
-const DEFAULT_AFFINITY_SECONDS = 10_800;
+export const DEFAULT_AFFINITY_SECONDS = 10_800;
 
-function backendsFor(ep: Endpoints | undefined, port: PortSpec, ready: boolean): Backend[] {
+export function backendsFor(ep: Endpoints | undefined, port: PortSpec, ready: boolean): Backend[] {
   const out: Backend[] = [];
   for (const s of ep?.subsets ?? []) {
     const p = (s.ports ?? []).find(
@@ -83,7 +83,7 @@ export function proxyRules(
   return [...rules.values()];
 }
 
-function objectKey(o: { metadata: { namespace?: string; name?: string } }): string {
+export function objectKey(o: { metadata: { namespace?: string; name?: string } }): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 }
 

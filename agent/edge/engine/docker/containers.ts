@@ -67,6 +67,11 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
   if (spec.hostPID) host.PidMode = 'host';
   if (spec.hostIPC) host.IpcMode = 'host';
   if (spec.privileged) host.Privileged = true;
+  if (spec.dns && !spec.hostNetwork) {
+    host.Dns = spec.dns.servers;
+    host.DnsSearch = spec.dns.searches;
+    host.DnsOptions = spec.dns.options;
+  }
   // Kubernetes treats empty lists as unset, and a command without args drops the image's cmd too
   // (an explicit empty Cmd does that; an empty Entrypoint would instead drop the image's entrypoint).
   const command = spec.command?.length ? spec.command : undefined;
