@@ -4,17 +4,24 @@ import { errors } from '../errors.js';
 import { serveConnect, type ConnectHandler } from './connect.js';
 import type { ResourceRequest } from './resource-request.js';
 
-/** A connect subresource (pods/log): authorized as `get` on the subresource, then streamed. */
+/** Subresources that act on the pod, not read it: kube authorizes them as `create`, WebSocket GETs too. */
+const CREATE_VERB = new Set(['exec', 'attach', 'portforward']);
+
+/**
+ * A connect subresource: pods/log authorized as `get`, pods/exec|attach|portforward as `create`
+ * (kube 1.31+ does so for WebSocket upgrades as well), then streamed or upgraded.
+ */
 export async function handleConnect(
   r: Omit<ResourceRequest, 'neg' | 'apiVersion'>,
   handler: ConnectHandler,
 ): Promise<FastifyReply> {
   const { deps, req, reply, p, info, version, ns, ctx, q, name } = r;
-  // kube-apiserver serves pods/log on GET only; exec/attach need an upgrade we do not speak here.
+  // pods/log is GET only; exec/attach/portforward are WebSocket upgrades, which are GETs (the SPDY
+  // upgrade kubectl falls back to is a POST, which we do not serve).
   if (req.method !== 'GET')
     throw errors.methodNotAllowed(`${req.method} is not supported on ${p.subresource}`);
   const attrs = {
-    verb: 'get',
+    verb: CREATE_VERB.has(p.subresource ?? '') ? 'create' : 'get',
     resourceRequest: true,
     group: info.group,
     version: version.name,
