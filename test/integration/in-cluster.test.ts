@@ -259,7 +259,8 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
         .items.find((w) => w.spec.source.kind === 'Deployment' && w.spec.source.name === 'web');
       assert.ok(work, `a Work for ${name} on the host`);
       const rendered = work.spec.manifest as unknown as Deployment;
-      assert.deepEqual(d.spec, rendered.spec);
+      // The member defaults what the manifest leaves out (strategy, pod template defaults), as kube does.
+      assert.deepEqual(onlyKeysOf(d.spec, rendered.spec), rendered.spec);
       for (const [k, v] of Object.entries(rendered.metadata.labels ?? {}))
         assert.equal(d.metadata.labels?.[k], v, `label ${k}`);
       assert.equal(d.spec.replicas, replicas);
@@ -452,3 +453,17 @@ describe('in-cluster mode: controllers + agent gateway against a host Kubernetes
     assert.equal((await viaGateway('GET', works('west'), agentTls('west'))).status, 200);
   });
 });
+
+/** `actual` cut down to the keys `expected` has, recursively (arrays element by element). */
+function onlyKeysOf(actual: unknown, expected: unknown): unknown {
+  if (Array.isArray(expected) && Array.isArray(actual))
+    return actual.map((a: unknown, i) => onlyKeysOf(a, expected[i]));
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObj(expected) || !isObj(actual)) return actual;
+  return Object.fromEntries(
+    Object.keys(expected)
+      .filter((k) => k in actual)
+      .map((k) => [k, onlyKeysOf(actual[k], expected[k])]),
+  );
+}
