@@ -12,7 +12,8 @@ import type { ApiServer } from '../server/api-server.js';
 import { virtualResource } from '../registry/virtual.js';
 import type { Store } from '../storage/store.js';
 import type { TokenChecker } from './authn.js';
-import { UnionAuthorizer, type Authorizer } from './authz.js';
+import { UnionAuthorizer, mastersAuthorizer, type Authorizer } from './authz.js';
+import { registerImpersonation } from './impersonation.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { RbacController } from './rbac/controller.js';
 import { registerEscalationCheck } from './rbac/escalation.js';
@@ -58,6 +59,7 @@ export class AccessControl {
 
   /** Serves the reviews and serviceaccounts/token (before the API server starts). */
   attach(api: ApiServer): void {
+    registerImpersonation(api, () => new UnionAuthorizer([mastersAuthorizer, this.chain ?? this.rbac]));
     registerEscalationCheck({
       api,
       index: this.index,

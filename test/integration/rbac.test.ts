@@ -322,6 +322,34 @@ describe('RBAC, access reviews and ServiceAccount tokens (real kubectl)', functi
     assert.match(denied.stderr, /\{APIGroups:\[""\], Resources:\["resourcequotas"\], Verbs:\["create"\]\}/);
   });
 
+  it('impersonation (kubectl --as) as kube allows it', () => {
+    const asAdmin = (as: string) =>
+      kubectl(hub.kubeconfig, [
+        'auth',
+        'can-i',
+        'create',
+        'federateddeployments.types.kubefed.io',
+        '-n',
+        'team-a',
+        '--as',
+        as,
+      ]).stdout.trim();
+    assert.equal(asAdmin('alice'), 'yes');
+    assert.equal(asAdmin('bob'), 'no');
+    assert.equal(asAdmin(SA_USER), 'yes');
+    // edit lets alice impersonate the ServiceAccounts of team-a, not other users
+    assert.match(
+      kubectlOk(alice, ['auth', 'whoami', '--as', SA_USER]),
+      new RegExp(`Username\\s+${SA_USER.replace(/[:]/g, '\\$&')}`),
+    );
+    const r = kubectl(alice, ['get', 'configmaps', '-n', 'team-a', '--as', 'bob']);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/,
+    );
+  });
+
   it('an expired token gets 401', async () => {
     const sa = JSON.parse(kubectlOk(hub.kubeconfig, ['get', 'sa', 'bot', '-n', 'team-a', '-o', 'json'])) as {
       metadata: { uid: string };
