@@ -7,8 +7,17 @@ import { clusterView, type ClusterView } from './model.js';
 
 export interface AppContext {
   clusters: Collection<KubeFedCluster>;
-  /** The agents' heartbeat Leases (one per cluster namespace), when the user may read them. */
-  heartbeats: Collection<KubeObject & { spec?: { renewTime?: string } }>;
+  /**
+   * The renewTime of a cluster's heartbeat Lease, while some view watches them (watchHeartbeats)
+   * and the user may read them.
+   */
+  heartbeat(cluster: string): string | undefined;
+  /**
+   * Watch the agents' heartbeat Leases while the caller needs ages to the second (overview, site).
+   * Not always on: a browser holds at most six connections to the hub (HTTP/1.1) and every watch
+   * keeps one.
+   */
+  watchHeartbeats(): () => void;
   /** Called when the clusters change (views subscribe while mounted). */
   onClusters(fn: () => void): () => void;
   /** The namespace of the signed-in ServiceAccount: where to look when cluster-wide lists are refused. */
@@ -18,6 +27,12 @@ export interface AppContext {
 
 export const KFC_PATH = '/apis/core.kubefed.io/v1beta1/namespaces/kube-federation-system/kubefedclusters';
 
+export type HeartbeatLease = KubeObject & { spec?: { renewTime?: string } };
+
+export function heartbeatKey(cluster: string): string {
+  return `edgefed-cluster-${cluster}/${HEARTBEAT_LEASE}`;
+}
+
 export const HEARTBEATS_PATH = `/apis/coordination.k8s.io/v1/leases?fieldSelector=${encodeURIComponent(
   `metadata.name=${HEARTBEAT_LEASE}`,
 )}`;
@@ -26,8 +41,7 @@ export function clusterViews(ctx: AppContext): Map<string, ClusterView> {
   return new Map(
     ctx.clusters.list().map((c) => {
       const name = c.metadata.name ?? '';
-      const lease = ctx.heartbeats.items.get(`edgefed-cluster-${name}/${HEARTBEAT_LEASE}`);
-      return [name, clusterView(c, lease?.spec?.renewTime)];
+      return [name, clusterView(c, ctx.heartbeat(name))];
     }),
   );
 }

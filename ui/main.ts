@@ -4,7 +4,14 @@
  */
 import type { KubeFedCluster } from '../api/federation.js';
 import { Collection, exchangeCode, getToken, setToken, setUnauthorizedHandler } from './api.js';
-import { HEARTBEATS_PATH, KFC_PATH, type AppContext, type View } from './context.js';
+import {
+  HEARTBEATS_PATH,
+  KFC_PATH,
+  heartbeatKey,
+  type AppContext,
+  type HeartbeatLease,
+  type View,
+} from './context.js';
 import { h, throttle, tickAges } from './dom.js';
 import { tokenIdentity } from './model.js';
 import { dns } from './views/dns.js';
@@ -29,7 +36,6 @@ function signInPage(message?: string): void {
   unmount?.();
   unmount = undefined;
   ctx?.clusters.stop();
-  ctx?.heartbeats.stop();
   ctx = undefined;
   const input = h('textarea', {
     id: 'token',
@@ -136,13 +142,25 @@ function start(): void {
   const notify = (): void => listeners.forEach((l) => l());
   const clusters = new Collection<KubeFedCluster>(KFC_PATH, notify);
   // Heartbeats arrive every few seconds per cluster: views re-render for them at most once a second.
-  const heartbeats = new Collection<AppContext['heartbeats'] extends Collection<infer T> ? T : never>(
-    HEARTBEATS_PATH,
-    throttle(notify, 1000),
-  );
+  const heartbeatChanged = throttle(notify, 1000);
+  let heartbeats: Collection<HeartbeatLease> | undefined;
+  let heartbeatUsers = 0;
   ctx = {
     clusters,
-    heartbeats,
+    heartbeat: (cluster) => heartbeats?.items.get(heartbeatKey(cluster))?.spec?.renewTime,
+    watchHeartbeats() {
+      if (heartbeatUsers++ === 0)
+        heartbeats = new Collection<HeartbeatLease>(HEARTBEATS_PATH, heartbeatChanged).start();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (--heartbeatUsers === 0) {
+          heartbeats?.stop();
+          heartbeats = undefined;
+        }
+      };
+    },
     namespace: id.namespace,
     user: id.user,
     onClusters(fn) {
@@ -151,7 +169,6 @@ function start(): void {
     },
   };
   clusters.start();
-  heartbeats.start();
   route();
 }
 

@@ -271,6 +271,18 @@ describe('fleet dashboard in a browser (chromium, two edge sites)', function () 
     await page.locator('h1', { hasText: 'Federated workloads' }).waitFor();
   });
 
+  it('the admin deletes a workload from its page (after a confirmation); it leaves the list live', async () => {
+    await page.locator('tr[data-workload="shop/broken"] a').click();
+    await page.locator('button[data-action="delete"]').click();
+    await page.locator('button[data-action="confirm-delete"]').click();
+    await page.locator('p.empty', { hasText: 'does not exist' }).waitFor({ timeout: WAIT });
+    await page.keyboard.press('2');
+    await page.locator('tr[data-workload="shop/web"]').waitFor();
+    assert.equal(await page.locator('tr[data-workload="shop/broken"]').count(), 0);
+    const r = kubectlOk(hub.kubeconfig, ['get', 'federateddeployments', '-n', 'shop', '-o', 'name']);
+    assert.doesNotMatch(r, /broken/);
+  });
+
   it('a ServiceAccount that may only view one namespace sees only it, and no edit actions', async () => {
     apply(...namespace('team-a'), ...namespace('team-b'));
     apply(
@@ -365,5 +377,14 @@ describe('fleet dashboard in a browser (chromium, two edge sites)', function () 
       await page.locator('tr[data-workload="shop/web"] .placement.stale[data-cluster="edge-a"]').count(),
       0,
     );
+  });
+
+  it('a hub that goes away is said so on screen, with the data kept as of then', async () => {
+    await hub.stop();
+    await page
+      .locator('.note.warn', { hasText: 'Connection to the hub lost' })
+      .first()
+      .waitFor({ timeout: WAIT });
+    await page.locator('tr[data-workload="shop/web"]').waitFor();
   });
 });

@@ -89,6 +89,11 @@ export const overview: View = (root, ctx) => {
     );
   };
   const schedule = scheduler(render);
+  const release = ctx.watchHeartbeats();
+  const off = ctx.onClusters(schedule);
   render();
-  return ctx.onClusters(schedule);
+  return () => {
+    off();
+    release();
+  };
 };

@@ -109,9 +109,11 @@ export const site: View = (root, ctx, [name]) => {
     schedule,
   ).start();
   const off = ctx.onClusters(schedule);
+  const release = ctx.watchHeartbeats();
   render();
   return () => {
     off();
+    release();
     works.stop();
     inventory.stop();
   };

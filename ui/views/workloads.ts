@@ -14,10 +14,10 @@ const GROUP = 'types.kubefed.io';
 /** The federated workload kinds the list shows (kubefed's, plus what edgefed enables by default). */
 export const WORKLOAD_RESOURCES = [
   'federateddeployments',
-  'federatedreplicasets',
   'federatedstatefulsets',
   'federateddaemonsets',
   'federatedjobs',
+  'federatedreplicasets',
 ];
 
 function collectionPath(resource: string, namespace?: string): string {
@@ -63,7 +63,21 @@ function scopedCollection(
   return { current: () => c, stop: () => c.stop(), scope: () => scope };
 }
 
+/**
+ * Watches the page keeps open besides the clusters one: a browser holds at most six HTTP/1.1
+ * connections to the hub, every watch keeps one, and plain requests need one left over.
+ */
+const MAX_WATCHED = 4;
+
+/** The federated workload resources the hub serves, in WORKLOAD_RESOURCES order. */
+async function enabledWorkloadResources(): Promise<string[]> {
+  const d = await api<{ resources?: { name: string }[] }>('GET', `/apis/${GROUP}/v1beta1`);
+  const served = new Set((d.resources ?? []).map((r) => r.name));
+  return WORKLOAD_RESOURCES.filter((r) => served.has(r));
+}
+
 export const workloads: View = (root, ctx) => {
+  let discovery = 'pending';
   const render = (): void => {
     const clusters = clusterViews(ctx);
     const rows: HTMLElement[] = [];
@@ -121,6 +135,12 @@ export const workloads: View = (root, ctx) => {
       root,
       h('h1', {}, 'Federated workloads'),
       h('p', { class: 'summary' }, `Showing ${[...scopes].join(', ') || 'nothing'}.`),
+      discovery.startsWith('failed')
+        ? h('p', { class: 'note error', role: 'alert' }, `Cannot read the federated types: ${discovery}`)
+        : null,
+      omitted.length
+        ? h('p', { class: 'note' }, `Not shown here (list them with kubectl): ${omitted.join(', ')}.`)
+        : null,
       ...notes,
       rows.length
         ? table(
@@ -128,7 +148,7 @@ export const workloads: View = (root, ctx) => {
             rows,
             'federated workloads',
           )
-        : notes.length === 0
+        : notes.length === 0 && discovery !== 'pending'
           ? h(
               'p',
               { class: 'empty' },
@@ -138,10 +158,27 @@ export const workloads: View = (root, ctx) => {
     );
   };
   const schedule = scheduler(render);
-  const sets = new Map(WORKLOAD_RESOURCES.map((r) => [r, scopedCollection(r, ctx, schedule)]));
+  const sets = new Map<string, ReturnType<typeof scopedCollection>>();
+  let omitted: string[] = [];
+  let stopped = false;
+  // Watch only the workload types this hub federates (discovery), and at most MAX_WATCHED of them.
+  void enabledWorkloadResources().then(
+    (found) => {
+      if (stopped) return;
+      omitted = found.slice(MAX_WATCHED);
+      for (const r of found.slice(0, MAX_WATCHED)) sets.set(r, scopedCollection(r, ctx, schedule));
+      discovery = found.length ? 'done' : 'none';
+      schedule();
+    },
+    (e: Error) => {
+      discovery = `failed: ${e.message}`;
+      schedule();
+    },
+  );
   const off = ctx.onClusters(schedule);
   render();
   return () => {
+    stopped = true;
     off();
     for (const s of sets.values()) s.stop();
   };
