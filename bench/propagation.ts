@@ -17,6 +17,7 @@
  *   BENCH_HUB_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'   profile every hub (written on exit)
  *   BENCH_CLUSTERS=10,100           the latency phase's cluster counts (default 10,100,1000)
  *   BENCH_REFERENCE=0               skip the reference run (controllers over loopback HTTPS)
+ *   BENCH_REFERENCE_FIRST=1         run the reference first (load drifts: check the order's bias)
  *
  * Goals (issue 16): POST → all Works p99 < 150 ms at 100 clusters and < 1 s at 1,000. The latency
  * phase runs twice in one bench: the hub as shipped (controllers call the API server in-process)
@@ -424,6 +425,8 @@ interface LatencyRow {
   deleteMs: number[];
   timedOut: boolean;
   rssMiB?: number;
+  /** Hub CPU time (user + system) per run, create and delete, warm-up runs excluded. */
+  cpuPerRunMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,7 +496,9 @@ async function latencyPhase(hardDeadline: number, transport: Transport): Promise
       const phaseEnd = Math.min(performance.now() + (BUDGET.runs.get(n) ?? 60_000), hardDeadline - 30_000);
       const reps = SIZES.reps.get(n) ?? 5;
       const warm = n === SIZES.clusterSteps[0] ? SIZES.warmupReps : 0;
+      let cpu0 = cpuMs(hub.pid) ?? NaN;
       for (let i = 0; i < warm + reps && performance.now() < phaseEnd; i++) {
+        if (i === warm) cpu0 = cpuMs(hub.pid) ?? NaN;
         const name = `d${n}-${i}`;
         const t = performance.now();
         await c.json('POST', `${FED}/namespaces/${NS}/federateddeployments`, fedDeployment(NS, name));
@@ -523,6 +528,7 @@ async function latencyPhase(hardDeadline: number, transport: Transport): Promise
         row.runs++;
       }
       row.rssMiB = rssMiB(hub.pid);
+      row.cpuPerRunMs = ((cpuMs(hub.pid) ?? NaN) - cpu0) / Math.max(1, row.runs);
       log(
         `${fmt(n)} clusters: ${row.runs} runs, p50 ${ms(percentile(row.createMs, 50))}, ` +
           `p99 ${ms(percentile(row.createMs, 99))}`,
@@ -849,11 +855,20 @@ async function main(): Promise<void> {
 
   try {
     const cond = conditions();
+    // Load on a shared machine drifts: BENCH_REFERENCE_FIRST=1 swaps the order, to see the bias.
+    const withRef = phases.has('latency') && process.env.BENCH_REFERENCE !== '0';
+    const refFirst = withRef && process.env.BENCH_REFERENCE_FIRST === '1';
+    const early = refFirst ? await latencyPhase(hardDeadline, 'over loopback HTTPS') : [];
     const latency = phases.has('latency') ? await latencyPhase(hardDeadline, 'in-process') : [];
-    const reference =
-      phases.has('latency') && process.env.BENCH_REFERENCE !== '0'
+    const reference = refFirst
+      ? early
+      : withRef
         ? await latencyPhase(hardDeadline, 'over loopback HTTPS')
         : [];
+    cond.push([
+      'Order',
+      refFirst ? 'reference (HTTPS) first, then in-process' : 'in-process first, then the reference',
+    ]);
     const cold: ColdResult = phases.has('cold')
       ? await coldPhase(hardDeadline)
       : { rows: [], checks: [], notes: [] };
@@ -884,6 +899,7 @@ async function main(): Promise<void> {
         'max',
         'per Work (p50)',
         'DELETE → all gone p50',
+        'hub CPU/run',
         'RSS',
       ];
       const body = rows.map((r) => [
@@ -894,6 +910,7 @@ async function main(): Promise<void> {
         ms(Math.max(...r.createMs)),
         ms(percentile(r.createMs, 50) / r.clusters),
         ms(percentile(r.deleteMs, 50)),
+        ms(r.cpuPerRunMs ?? NaN),
         `${fmt(r.rssMiB ?? NaN)} MiB`,
       ]);
       const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
