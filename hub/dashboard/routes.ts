@@ -54,13 +54,19 @@ export interface DashboardOptions {
   /** dist/ui: the built bundle. */
   assetDir: string;
   log: Logger;
-  /** How long a sign-in code stays valid (default 120 s). */
+  /** How long a sign-in code stays valid (default: $EDGEFED_DASHBOARD_CODE_TTL seconds, else 120 s). */
   codeTtlMs?: number;
+}
+
+/** Code lifetime from the environment (seconds, a positive integer), else two minutes. */
+export function codeTtlFromEnv(v: string | undefined): number {
+  const n = v !== undefined && /^[1-9][0-9]{0,5}$/.test(v) ? Number(v) : 120;
+  return n * 1000;
 }
 
 /** Registers /ui/ (before the API server starts). */
 export function registerDashboard(app: ApiApp, opts: DashboardOptions): OneTimeCodes {
-  const codes = new OneTimeCodes(opts.codeTtlMs ?? 120_000);
+  const codes = new OneTimeCodes(opts.codeTtlMs ?? codeTtlFromEnv(process.env.EDGEFED_DASHBOARD_CODE_TTL));
 
   const secure = (reply: FastifyReply): FastifyReply => reply.headers(SECURITY_HEADERS);
 

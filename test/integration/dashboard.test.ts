@@ -153,6 +153,41 @@ describe('fleet dashboard in a browser (chromium, two edge sites)', function () 
     assert.equal(mint.status, 401);
   });
 
+  it('a sign-in code expires (a hub with 1 s codes)', async () => {
+    // The lifetime is read by the hub process from its environment at start.
+    const before = process.env.EDGEFED_DASHBOARD_CODE_TTL;
+    process.env.EDGEFED_DASHBOARD_CODE_TTL = '1';
+    let short: HubProcess | undefined;
+    try {
+      short = await startHub();
+    } finally {
+      if (before === undefined) delete process.env.EDGEFED_DASHBOARD_CODE_TTL;
+      else process.env.EDGEFED_DASHBOARD_CODE_TTL = before;
+    }
+    try {
+      const r = edgefed(['dashboard', '--kubeconfig', short.kubeconfig]);
+      assert.equal(r.code, 0, r.stderr);
+      const code = decodeURIComponent(/#code=(\S+)/.exec(r.stdout)?.[1] ?? '');
+      const until = Date.parse(/until (\S+?)\)/.exec(r.stdout)?.[1] ?? '');
+      assert.ok(code && until, r.stdout);
+      // Past the printed expiry by the hub's clock too (same machine), with a margin.
+      await new Promise((res) => setTimeout(res, Math.max(0, until - Date.now()) + 200));
+      const late = await request(
+        short,
+        'POST',
+        '/ui/api/exchange',
+        { code },
+        {},
+        { cert: undefined, key: undefined },
+      );
+      assert.equal(late.status, 401, late.body);
+      assert.match(late.json<{ message: string }>().message, /expired/);
+    } finally {
+      await short.stop();
+      cleanup(short.dataDir);
+    }
+  });
+
   it('sign in with the printed URL: the overview shows both sites in their regions and zones', async () => {
     await page.goto(dashboardUrl(hub.kubeconfig));
     // The code leaves the address bar at once.

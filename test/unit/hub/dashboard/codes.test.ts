@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { OneTimeCodes } from '../../../../hub/dashboard/codes.js';
+import { codeTtlFromEnv } from '../../../../hub/dashboard/routes.js';
 
 describe('dashboard sign-in codes', () => {
   let now = 1_000_000;
@@ -47,4 +48,18 @@ describe('dashboard sign-in codes', () => {
     assert.equal(codes.size, 3);
     assert.deepEqual(codes.redeem(kept[2]), { token: 'x3' });
   });
+});
+
+describe('dashboard code lifetime from EDGEFED_DASHBOARD_CODE_TTL', () => {
+  const cases: [string | undefined, number][] = [
+    [undefined, 120_000],
+    ['1', 1_000],
+    ['300', 300_000],
+    ['0', 120_000],
+    ['-5', 120_000],
+    ['1.5', 120_000],
+    ['abc', 120_000],
+    ['9999999', 120_000],
+  ];
+  for (const [v, want] of cases) it(`${String(v)} → ${want} ms`, () => assert.equal(codeTtlFromEnv(v), want));
 });
