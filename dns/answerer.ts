@@ -116,15 +116,29 @@ export class Answerer {
     return bytes;
   }
 
-  /** Answers every datagram arriving on `udp` (in the main process and in each worker). */
+  /**
+   * Answers every datagram arriving on `udp` (in the main process and in each worker). No send
+   * callback: a failed send is an 'error' event (counted by the socket's owner), and without a
+   * callback node skips a nextTick per answer.
+   */
   serveUdp(udp: UdpSocket): void {
-    const onSent = (err: Error | null): void => {
-      if (err) this.counters.errors++;
-    };
     udp.on('message', (msg, rinfo) => {
       if (rinfo.port === 0) return;
       const out = this.handle(msg, 'udp');
-      if (out) udp.send(out, rinfo.port, rinfo.address, onSent);
+      if (out) udp.send(out, rinfo.port, rinfo.address);
     });
   }
+}
+
+/**
+ * dgram's `lookup` for sockets that only ever send to the IP literal a query came from: dgram
+ * otherwise resolves every destination through dns.lookup (a nextTick per answer even for an IP),
+ * measured at ~10 % of UDP throughput.
+ */
+export function literalLookup(
+  address: string,
+  _opts: unknown,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  cb(null, address, address.includes(':') ? 6 : 4);
 }

@@ -14,7 +14,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Transport } from './answer.js';
-import { Answerer, addCounters, newCounters, type DnsCounters } from './answerer.js';
+import { Answerer, addCounters, literalLookup, newCounters, type DnsCounters } from './answerer.js';
 import type { FromWorker, ToWorker } from './udp-worker.js';
 import type { ZoneSet } from './zone.js';
 import { silentLogger, type RuntimeLogger } from '../client/log.js';
@@ -241,7 +241,7 @@ export class DnsServer {
 
   private async listenAll(host: string, port: number, primary: boolean): Promise<void> {
     const v6 = host.includes(':');
-    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, lookup: literalLookup });
     udp.on('error', (e) => {
       this.answerer.counters.errors++;
       this.log.warn({ err: e }, 'dns udp socket error');
