@@ -22,6 +22,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 export const TEST_IMAGE = 'localhost/busybox:edge';
+/**
+ * The test image plus the host glibc's NSS resolver (libc, libnss_dns/files, libresolv, ld.so)
+ * and an nsswitch.conf: the static busybox resolves names through glibc's NSS, which it loads at
+ * run time, so without them `nc <name>` cannot resolve anything (and busybox 1.35's wget
+ * segfaults even for numeric addresses, so tests speak HTTP through nc).
+ */
+export const RESOLVER_IMAGE = 'localhost/busybox:edge-resolver';
+const RESOLVER_LIBS = ['libc.so.6', 'libnss_dns.so.2', 'libnss_files.so.2', 'libresolv.so.2'];
 export const PODMAN_MISSING =
   'podman is not installed: run .ci/run (it installs podman, runc, busybox-static)';
 
@@ -41,6 +49,7 @@ const BUSYBOX_APPLETS = [
   'ls',
   'env',
   'wget',
+  'nslookup',
   'nc',
   'true',
   'false',
@@ -163,6 +172,7 @@ async function buildBusyboxImage(socket: string, image: string): Promise<void> {
       mkdirSync(join(rootfs, d), { recursive: true });
     copyFileSync(busyboxBinary(), join(rootfs, 'bin', 'busybox'));
     for (const applet of BUSYBOX_APPLETS) symlinkSync('busybox', join(rootfs, 'bin', applet));
+    if (image === RESOLVER_IMAGE) addResolver(rootfs);
     writeFileSync(
       join(rootfs, 'etc', 'passwd'),
       'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n',
@@ -190,6 +200,21 @@ async function buildBusyboxImage(socket: string, image: string): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function addResolver(rootfs: string): void {
+  const libDir = ['/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu'].find((d) =>
+    RESOLVER_LIBS.every((l) => spawnSync('test', ['-f', join(d, l)]).status === 0),
+  );
+  if (!libDir) throw new Error('no glibc NSS libraries on this host for the resolver image');
+  mkdirSync(join(rootfs, libDir), { recursive: true });
+  for (const l of RESOLVER_LIBS) copyFileSync(join(libDir, l), join(rootfs, libDir, l));
+  const ld = libDir.includes('x86_64') ? 'ld-linux-x86-64.so.2' : 'ld-linux-aarch64.so.1';
+  copyFileSync(join(libDir, ld), join(rootfs, libDir, ld));
+  const ldLink = libDir.includes('x86_64') ? 'lib64' : 'lib';
+  mkdirSync(join(rootfs, ldLink), { recursive: true });
+  symlinkSync(join(libDir, ld), join(rootfs, ldLink, ld));
+  writeFileSync(join(rootfs, 'etc', 'nsswitch.conf'), 'hosts: files dns\n');
 }
 
 /** Force-removes every container carrying `label=value`; returns how many. */

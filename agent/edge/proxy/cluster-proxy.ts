@@ -105,7 +105,7 @@ export class ClusterIpProxy {
   private listen(rule: ClusterIpRule): void {
     const l: Listener = {
       rule,
-      server: createServer(),
+      server: createServer({ allowHalfOpen: true }),
       balancer: new Balancer(),
       sockets: new Set(),
       port: 0,

@@ -13,7 +13,9 @@ export function forwardConnection(
     client.destroy(); // no ready endpoint: refused, as kube-proxy rejects
     return;
   }
-  const upstream = connect({ host: backend.ip, port: backend.port });
+  // Half-open both ways: a client that shuts down its sending side (`printf … | nc`) still gets
+  // the whole response; each side is ended by pipe() when the other ends.
+  const upstream = connect({ host: backend.ip, port: backend.port, allowHalfOpen: true });
   sockets.add(client).add(upstream);
   const done = (): void => {
     client.destroy();

@@ -78,7 +78,12 @@ export class ServiceProxy {
   }
 
   private listen(rule: ProxyRule): void {
-    const l: Listener = { rule, server: createServer(), balancer: new Balancer(), sockets: new Set() };
+    const l: Listener = {
+      rule,
+      server: createServer({ allowHalfOpen: true }),
+      balancer: new Balancer(),
+      sockets: new Set(),
+    };
     l.server.on('connection', (client) => this.forward(l, client));
     l.server.once('error', (e: NodeJS.ErrnoException) => {
       this.listeners.delete(rule.key);
