@@ -13,7 +13,8 @@ import { EngineError, LABELS, type ContainerEngine, type ObservedContainer } fro
 import { backoffNext, backoffRemaining, type BackoffConfig } from './backoff.js';
 import { containerSpecFor } from './container-spec.js';
 import type { ContainerCache } from './container-cache.js';
-import { referencedObjects, type ObjectLookups } from './env.js';
+import type { ObjectLookups } from './env.js';
+import { fetchLookups } from './object-lookups.js';
 import { groupByContainer, isExited, nowSeconds, type History } from './history.js';
 import { effectivePullPolicy, pullDecision } from './image-policy.js';
 import type { KubeletEvents } from './pod-events.js';
@@ -21,7 +22,7 @@ import { computePodStatus, statusPatch, type ProbeView } from './pod-status.js';
 import { PodState } from './pod-state.js';
 import type { ProbeManager, ProbeSubject } from './probe-manager.js';
 import { isSidecar, isTerminalPhase, planPod, type Waiting } from './restart.js';
-import { podRef, type ConfigMap, type Container, type Pod, type PodStatus, type Secret } from './types.js';
+import { podRef, type Container, type Pod, type PodStatus } from './types.js';
 import { removePodDir, writeVolumes } from './volume-writer.js';
 import { planVolumes } from './volumes.js';
 
@@ -349,30 +350,7 @@ export class PodSyncer {
 
   /** The pod's ConfigMaps and Secrets, fetched once per sync and only when a container is created. */
   private async lookups(ctx: SyncContext): Promise<ObjectLookups> {
-    if (ctx.lookups) return ctx.lookups;
-    const ns = encodeURIComponent(ctx.pod.metadata.namespace ?? '');
-    const refs = referencedObjects(ctx.pod);
-    const configMaps = new Map<string, ConfigMap | undefined>();
-    const secrets = new Map<string, Secret | undefined>();
-    await Promise.all([
-      ...[...refs.configMaps].map(async (n) =>
-        configMaps.set(
-          n,
-          await this.d.client.getIfExists<ConfigMap>(
-            `/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(n)}`,
-          ),
-        ),
-      ),
-      ...[...refs.secrets].map(async (n) =>
-        secrets.set(
-          n,
-          await this.d.client.getIfExists<Secret>(
-            `/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(n)}`,
-          ),
-        ),
-      ),
-    ]);
-    ctx.lookups = { configMaps, secrets };
+    ctx.lookups ??= await fetchLookups(this.d.client, ctx.pod);
     return ctx.lookups;
   }
 
