@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { decodeContinue } from '../rest/continue-token.js';
 import { parseListQuery } from '../rest/list-query.js';
-import { send, shapeList, shapeObject } from './encode.js';
+import { send, sendList, shapeList, shapeObject } from './encode.js';
 import type { ResourceRequest } from './resource-request.js';
 import { scaleOf } from './scale.js';
 
@@ -22,5 +22,5 @@ export async function serveList(r: ResourceRequest): Promise<FastifyReply> {
     resourceVersion: res.resourceVersion,
     ...(res.continue ? { continue: res.continue } : {}),
   };
-  return send(r.reply, 200, shapeList(neg, info, version, res.items, meta, r.apiVersion, q), neg.yaml);
+  return sendList(r.reply, shapeList(neg, info, version, res.items, meta, r.apiVersion, q), neg.yaml);
 }
