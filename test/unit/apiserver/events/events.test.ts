@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import type { KubeObject } from '../../../api/kubernetes.js';
-import { startApiServer, type RunningApiServer } from '../../../apiserver/boot.js';
-import { coreToEventsV1, eventsV1ToCore } from '../../../apiserver/events/conversion.js';
-import { expiredKeys, lastWriteMs } from '../../../apiserver/events/ttl.js';
-import { KubeClient } from '../../../client/client.js';
-import { Informer } from '../../../client/informer.js';
-import { cleanup, tempDir, waitFor } from '../../helpers/hub.js';
+import type { KubeObject } from '../../../../api/kubernetes.js';
+import { startApiServer, type RunningApiServer } from '../../../../apiserver/boot.js';
+import { coreToEventsV1, eventsV1ToCore } from '../../../../apiserver/events/conversion.js';
+import { expiredKeys, lastWriteMs } from '../../../../apiserver/events/ttl.js';
+import { KubeClient } from '../../../../client/client.js';
+import { Informer } from '../../../../client/informer.js';
+import { cleanup, tempDir, waitFor } from '../../../helpers/hub.js';
 
 const CORE: KubeObject = {
   apiVersion: 'v1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { FederatedStatus } from '../../../api/federation.js';
-import { federatedEvents, schedulingMessage } from '../../../controllers/sync/events.js';
+import type { FederatedStatus } from '../../../../api/federation.js';
+import { federatedEvents, schedulingMessage } from '../../../../controllers/sync/events.js';
 
 const T = { kind: 'Deployment', name: 'demo/web' };
 const st = (clusters: FederatedStatus['clusters'], reason?: string, message?: string): FederatedStatus => ({

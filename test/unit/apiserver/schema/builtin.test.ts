@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../../api/kubernetes.js';
-import { defaultBuiltinObject, defaultPullPolicy } from '../../../apiserver/schema/builtin-defaults.js';
-import { builtinSchema, definitionName, toStructural } from '../../../apiserver/schema/builtin-schemas.js';
-import { pruneUnknownFields } from '../../../apiserver/schema/prune.js';
+import type { KubeObject } from '../../../../api/kubernetes.js';
+import { defaultBuiltinObject, defaultPullPolicy } from '../../../../apiserver/schema/builtin-defaults.js';
+import { builtinSchema, definitionName, toStructural } from '../../../../apiserver/schema/builtin-schemas.js';
+import { pruneUnknownFields } from '../../../../apiserver/schema/prune.js';
 
 describe('built-in schemas from the published definitions', () => {
   it('finds kinds by group/version/kind', () => {

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { ApiError } from '../../../apiserver/errors.js';
-import type { ConnectRequest, UpgradedConnection } from '../../../apiserver/server/connect.js';
+import { ApiError } from '../../../../apiserver/errors.js';
+import type { ConnectRequest, UpgradedConnection } from '../../../../apiserver/server/connect.js';
 import {
   exitStatus,
   parseStreamOptions,
   pickProtocol,
-} from '../../../apiserver/server/streams/remotecommand.js';
+} from '../../../../apiserver/server/streams/remotecommand.js';
 import {
   ControlType,
   SpdyServer,
@@ -22,11 +22,11 @@ import {
   parseFrames,
   type SpdyHeaders,
   type SpdyStream,
-} from '../../../apiserver/server/streams/spdy.js';
-import { SPDY_DICTIONARY } from '../../../apiserver/server/streams/spdy-dictionary.js';
-import { LABELS, type ObservedContainer } from '../../../agent/edge/engine/engine.js';
-import { SimulatedEngine } from '../../../agent/edge/engine/simulated.js';
-import { execHandler, pickContainer } from '../../../agent/edge/streams/handlers.js';
+} from '../../../../apiserver/server/streams/spdy.js';
+import { SPDY_DICTIONARY } from '../../../../apiserver/server/streams/spdy-dictionary.js';
+import { LABELS, type ObservedContainer } from '../../../../agent/edge/engine/engine.js';
+import { SimulatedEngine } from '../../../../agent/edge/engine/simulated.js';
+import { execHandler, pickContainer } from '../../../../agent/edge/streams/handlers.js';
 
 const q = (s: string): URLSearchParams => new URLSearchParams(s);
 

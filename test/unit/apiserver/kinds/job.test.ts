@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { defaultJob } from '../../../apiserver/kinds/job.js';
-import type { KubeObject } from '../../../api/kubernetes.js';
+import { defaultJob } from '../../../../apiserver/kinds/job.js';
+import type { KubeObject } from '../../../../api/kubernetes.js';
 
 describe('Job defaulting', () => {
   it('selects by controller uid and labels the template as kube-apiserver does', () => {

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../apiserver/errors.js';
+import { ApiError } from '../../../../apiserver/errors.js';
 import {
   CLAIM_GRACE_MS,
   ServiceAllocator,
   mayReclaim,
   type AllocationRecord,
-} from '../../../apiserver/kinds/allocator.js';
-import { parseCidr } from '../../../apiserver/kinds/cidr.js';
-import { prepareService, type ServiceAllocationEnv } from '../../../apiserver/kinds/service-allocation.js';
-import type { ServiceObject } from '../../../apiserver/kinds/service-types.js';
-import { SqliteStore } from '../../../apiserver/storage/sqlite-store.js';
-import type { KubeObject } from '../../../api/kubernetes.js';
+} from '../../../../apiserver/kinds/allocator.js';
+import { parseCidr } from '../../../../apiserver/kinds/cidr.js';
+import { prepareService, type ServiceAllocationEnv } from '../../../../apiserver/kinds/service-allocation.js';
+import type { ServiceObject } from '../../../../apiserver/kinds/service-types.js';
+import { SqliteStore } from '../../../../apiserver/storage/sqlite-store.js';
+import type { KubeObject } from '../../../../api/kubernetes.js';
 
 let uidSeq = 0;
 function svc(name: string, spec: ServiceObject['spec']): ServiceObject {
