@@ -158,7 +158,13 @@ export async function startEdgeSite(opts: EdgeSiteOptions): Promise<EdgeSite> {
     stop() {
       // Containers keep running: an agent restart (or upgrade) must not restart the site's workloads.
       stopped ??= (async () => {
-        await Promise.allSettled([controllers.stop(), runtime.stop(), metrics.stop(), proxy.stop()]);
+        await Promise.allSettled([
+          controllers.stop(),
+          runtime.stop(),
+          metrics.stop(),
+          proxy.stop(),
+          routing?.stop(),
+        ]);
         closeStreams(api.api);
         await api.close();
       })();

@@ -110,8 +110,8 @@ export function startSiteRouting(opts: SiteRoutingOptions): SiteRouting {
     dns,
     proxy,
     async stop() {
-      await dns.stop();
-      await proxy.stop();
+      // Both, whatever one of them does: the chains must not outlive the agent.
+      await Promise.allSettled([dns.stop(), proxy.stop()]);
     },
   };
 }

@@ -61,6 +61,13 @@ export class ClusterIpProxy {
     return l?.port ? { host: this.opts.host, port: l.port } : undefined;
   }
 
+  /** The endpoints `<clusterIP>:<port>` is balanced over now (bench, logs). */
+  backends(clusterIP: string, port: number): string[] {
+    return (this.listeners.get(`${clusterIP}:${port}/TCP`)?.rule.backends ?? []).map(
+      (b) => `${b.ip}:${b.port}`,
+    );
+  }
+
   /** Re-applies the chain (after the extra rules changed). */
   sync(): void {
     const { services, endpoints } = this.opts;
