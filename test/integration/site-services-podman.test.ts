@@ -164,7 +164,7 @@ describe('Endpoints follow real containers (podman)', function () {
   });
 
   after(async () => {
-    await agent?.stop();
+    await agent?.stop('SIGTERM'); // graceful: the site removes its iptables chains
     await hub?.stop();
     if (podman) {
       await removeContainersWithLabel(podman.endpoint, 'edgefed.io/node', SITE);
