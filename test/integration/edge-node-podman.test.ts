@@ -15,7 +15,7 @@ import { KubeClient } from '../../client/client.js';
 import { DockerEngine } from '../../agent/edge/engine/docker.js';
 import { LABELS, type ObservedContainer } from '../../agent/edge/engine/engine.js';
 import { NodeRuntime } from '../../agent/edge/node/node-runtime.js';
-import type { ContainerStatus, Pod } from '../../agent/edge/node/types.js';
+import type { ContainerStatus, Pod } from '../../api/core.js';
 import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { cleanup, tempDir, waitFor } from '../helpers/hub.js';
 import {

@@ -16,7 +16,7 @@ import { Informer } from '../../client/informer.js';
 import { LABELS, type ObservedContainer } from '../../agent/edge/engine/engine.js';
 import { SimulatedEngine } from '../../agent/edge/engine/simulated.js';
 import { NodeRuntime, type NodeRuntimeOptions } from '../../agent/edge/node/node-runtime.js';
-import type { Pod } from '../../agent/edge/node/types.js';
+import type { Pod } from '../../api/core.js';
 import { startApiServer, type RunningApiServer } from '../../apiserver/boot.js';
 import { cleanup, tempDir, toYaml, waitFor } from '../helpers/hub.js';
 

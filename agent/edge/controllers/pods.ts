@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { OwnerReference } from '../../../api/kubernetes.js';
 import { clone } from './meta.js';
 import { SAFE_ALPHABET } from './pod-template-hash.js';
-import type { Pod, PodTemplateSpec } from './types.js';
+import type { Pod, PodSpec, PodTemplateSpec } from './types.js';
 
 /** names.SimpleNameGenerator: the prefix is cut so the name stays a valid 63-character label. */
 const MAX_GENERATED_NAME_PREFIX = 63 - 5;
@@ -39,7 +39,8 @@ export function podFromTemplate(template: PodTemplateSpec | undefined, o: PodFro
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: o.name, namespace: o.namespace, ownerReferences: [o.controllerRef] },
-    spec: { ...clone(template?.spec ?? {}), nodeName: o.nodeName },
+    // A template without containers is invalid anyway; the API server says so, not this copy.
+    spec: { ...clone(template?.spec ?? {}), nodeName: o.nodeName } as PodSpec,
   };
   if (Object.keys(labels).length > 0) pod.metadata.labels = labels;
   if (Object.keys(annotations).length > 0) pod.metadata.annotations = annotations;

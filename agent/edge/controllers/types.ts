@@ -14,61 +14,16 @@ export interface PodTemplateSpec {
   spec?: PodSpec;
 }
 
-export interface EnvVar {
-  name: string;
-  value?: string;
-  [key: string]: unknown;
-}
-
-export interface Container {
-  name: string;
-  env?: EnvVar[];
-  restartPolicy?: string;
-  [key: string]: unknown;
-}
-
-export interface PodSpec {
-  nodeName?: string;
-  hostname?: string;
-  restartPolicy?: string;
-  containers?: Container[];
-  initContainers?: Container[];
-  [key: string]: unknown;
-}
-
-export interface PodCondition {
-  type: string;
-  status: ConditionStatus;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-  lastProbeTime?: string | null;
-}
-
-export interface ContainerStatus {
-  name: string;
-  ready?: boolean;
-  restartCount?: number;
-  state?: {
-    running?: { startedAt?: string };
-    terminated?: { exitCode?: number; reason?: string; startedAt?: string; finishedAt?: string };
-    waiting?: { reason?: string; message?: string };
-  };
-  [key: string]: unknown;
-}
-
-export interface PodStatus {
-  phase?: string;
-  conditions?: PodCondition[];
-  containerStatuses?: ContainerStatus[];
-  initContainerStatuses?: ContainerStatus[];
-  [key: string]: unknown;
-}
-
-export interface Pod extends KubeObject {
-  spec?: PodSpec;
-  status?: PodStatus;
-}
+export type {
+  Container,
+  ContainerStatus,
+  EnvVar,
+  Pod,
+  PodCondition,
+  PodSpec,
+  PodStatus,
+} from '../../../api/core.js';
+import type { PodSpec } from '../../../api/core.js';
 
 export interface ReplicaSetSpec {
   replicas?: number;

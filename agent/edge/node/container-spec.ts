@@ -6,7 +6,7 @@
 import { LABELS, type ContainerSpec, type PortBinding } from '../engine/engine.js';
 import { expand, resolveEnv, type EnvContext, type Result } from './env.js';
 import { memoryBytes, nanoCpus } from './quantity.js';
-import type { Container } from './types.js';
+import type { Container } from '../../../api/core.js';
 import { mountsFor } from './volumes.js';
 
 export interface ContainerSpecInput extends EnvContext {

@@ -13,7 +13,7 @@ import type {
   Pod,
   ResourceFieldSelector,
   Secret,
-} from './types.js';
+} from '../../../api/core.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -3,7 +3,7 @@
  * validateContainerLogStatus does, with its error messages (the API answers them as 400).
  */
 import { ApiError, errors } from '../../../apiserver/errors.js';
-import type { ContainerStatus, Pod, PodStatus } from './types.js';
+import type { ContainerStatus, Pod, PodStatus } from '../../../api/core.js';
 
 /** The engine's container id from a status containerID (`<engine>://<id>`). */
 export function engineId(containerID: string): string {

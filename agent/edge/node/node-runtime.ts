@@ -31,7 +31,7 @@ import { NodeHeartbeat } from './node-heartbeat.js';
 import { KubeletEvents } from './pod-events.js';
 import { PodSyncer } from './pod-sync.js';
 import { ProbeManager } from './probe-manager.js';
-import type { Pod } from './types.js';
+import type { Pod } from '../../../api/core.js';
 import { podDirUids, removePodDir } from './volume-writer.js';
 
 export interface NodeRuntimeOptions {

@@ -1,7 +1,7 @@
 /** Fetches the ConfigMaps and Secrets a pod's env and volumes reference (kubelet's configmap/secret managers). */
 import type { KubeClient } from '../../../client/client.js';
 import { referencedObjects, type ObjectLookups } from './env.js';
-import type { ConfigMap, Pod, Secret } from './types.js';
+import type { ConfigMap, Pod, Secret } from '../../../api/core.js';
 
 /** Each referenced object, or undefined where it does not exist (the caller decides what that means). */
 export async function fetchLookups(client: KubeClient, pod: Pod): Promise<ObjectLookups> {

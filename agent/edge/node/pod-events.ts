@@ -9,7 +9,7 @@
  */
 import type { EventRecorder, EventType } from '../../../client/events.js';
 import type { ProbeKind } from './probe-state.js';
-import type { Container, Pod } from './types.js';
+import type { Container, Pod } from '../../../api/core.js';
 
 /** kubelet's event reasons (pkg/kubelet/events/event.go). */
 export const REASONS = {

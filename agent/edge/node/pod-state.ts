@@ -6,7 +6,7 @@
 import type { ObservedContainer } from '../engine/engine.js';
 import type { BackoffEntry } from './backoff.js';
 import type { Waiting } from './restart.js';
-import type { Pod, PodStatus } from './types.js';
+import type { Pod, PodStatus } from '../../../api/core.js';
 
 export class PodState {
   /** The last pod object seen (its grace period is needed once it is gone from the API). */

@@ -25,7 +25,7 @@ import type {
   PodCondition,
   PodPhase,
   PodStatus,
-} from './types.js';
+} from '../../../api/core.js';
 
 export interface ProbeView {
   /** Readiness result; undefined when the container has no readiness probe. */

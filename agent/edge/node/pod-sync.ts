@@ -22,7 +22,7 @@ import { computePodStatus, statusPatch, type ProbeView } from './pod-status.js';
 import { PodState } from './pod-state.js';
 import type { ProbeManager, ProbeSubject } from './probe-manager.js';
 import { isSidecar, isTerminalPhase, planPod, type Waiting } from './restart.js';
-import { podRef, type Container, type Pod, type PodStatus } from './types.js';
+import { podRef, type Container, type Pod, type PodStatus } from '../../../api/core.js';
 import { removePodDir, writeVolumes } from './volume-writer.js';
 import { planVolumes } from './volumes.js';
 

@@ -15,7 +15,7 @@ import {
   type ProbeState,
 } from './probe-state.js';
 import { runProbe } from './prober.js';
-import type { Container, Probe } from './types.js';
+import type { Container, Probe } from '../../../api/core.js';
 
 export interface ProbeSubject {
   podUid: string;

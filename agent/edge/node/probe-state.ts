@@ -3,7 +3,7 @@
  * failureThreshold failures in a row. Readiness starts failed (not ready until proven), liveness
  * starts healthy, startup starts not-yet-started.
  */
-import type { Container, Probe } from './types.js';
+import type { Container, Probe } from '../../../api/core.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 

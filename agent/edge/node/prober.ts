@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ContainerEngine } from '../engine/engine.js';
 import { resolvePort } from './probe-state.js';
-import type { Container, Probe } from './types.js';
+import type { Container, Probe } from '../../../api/core.js';
 
 export interface ProbeTarget {
   engine: ContainerEngine;

@@ -13,7 +13,7 @@ import {
   type BackoffEntry,
 } from './backoff.js';
 import { exitCodeOf, finishedMs, isExited, type History } from './history.js';
-import { podDesc, type Container, type Pod, type RestartPolicy } from './types.js';
+import { podDesc, type Container, type Pod, type RestartPolicy } from '../../../api/core.js';
 
 export interface Waiting {
   reason: string;

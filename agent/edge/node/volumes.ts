@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Mount } from '../engine/engine.js';
 import { podFieldValue, resourceFieldValue, type EnvContext, type Result } from './env.js';
-import type { Container, KeyToPath, Pod, Volume } from './types.js';
+import type { Container, KeyToPath, Pod, Volume } from '../../../api/core.js';
 
 export interface VolumeFile {
   /** Relative to the volume's directory. */

@@ -26,7 +26,7 @@ export class GarbageCollector {
     this.loop = new ControllerLoop(ctx.workers, ctx.log, (key) => this.reconcile(key));
     const i = ctx.informers;
     this.dependents = {
-      pod: i.pods as Informer<KubeObject>,
+      pod: i.pods as unknown as Informer<KubeObject>,
       replicaset: i.replicaSets as Informer<KubeObject>,
     };
     this.owners = {

@@ -48,7 +48,7 @@ export function podForJob(job: Job, index: number | undefined, nodeName: string,
   });
   if (indexed && pod.spec) {
     pod.spec.hostname ??= `${jobName}-${index}`;
-    pod.spec.containers = withIndexEnv(pod.spec.containers, index);
+    pod.spec.containers = withIndexEnv(pod.spec.containers, index) ?? [];
     if (pod.spec.initContainers) pod.spec.initContainers = withIndexEnv(pod.spec.initContainers, index);
   }
   return pod;

@@ -10,7 +10,7 @@ function cronJob(spec: CronJob['spec'], status: CronJob['status'] = {}): CronJob
     metadata: { name: 'tick', namespace: 'ns', uid: 'cj-uid', creationTimestamp: '2026-03-01T09:00:00Z' },
     spec: {
       schedule: '*/1 * * * *',
-      jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never' } } } },
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [] } } } },
       ...spec,
     },
     status,

@@ -6,6 +6,7 @@ import {
 } from '../../../../../agent/edge/controllers/daemonset/plan.js';
 import type { DaemonSet, Node } from '../../../../../agent/edge/controllers/daemonset/types.js';
 import type { Pod, PodSpec } from '../../../../../agent/edge/controllers/types.js';
+import type { PodPhase } from '../../../../../api/core.js';
 
 const node: Node = {
   metadata: { name: 'n1', labels: { 'kubernetes.io/os': 'linux', disk: 'ssd', cores: '4' } },
@@ -18,12 +19,15 @@ const node: Node = {
 };
 const tolerateEdge = [{ key: 'edge', operator: 'Equal', value: 'true', effect: 'NoSchedule' }];
 
-function ds(spec: PodSpec = { tolerations: tolerateEdge }, strategy?: string): DaemonSet {
+/** The scheduling-relevant part of a pod spec (no containers needed to decide placement). */
+type SchedulingSpec = Partial<PodSpec>;
+
+function ds(spec: SchedulingSpec = { tolerations: tolerateEdge }, strategy?: string): DaemonSet {
   return {
     metadata: { name: 'agent', namespace: 'ns', uid: 'ds-uid', generation: 1 },
     spec: {
       selector: { matchLabels: { app: 'agent' } },
-      template: { metadata: { labels: { app: 'agent' } }, spec },
+      template: { metadata: { labels: { app: 'agent' } }, spec: spec as PodSpec },
       ...(strategy ? { updateStrategy: { type: strategy } } : {}),
     },
   };
@@ -32,7 +36,7 @@ function ds(spec: PodSpec = { tolerations: tolerateEdge }, strategy?: string): D
 function pod(
   name: string,
   d: DaemonSet,
-  o: { ready?: boolean; old?: boolean; phase?: string; created?: string } = {},
+  o: { ready?: boolean; old?: boolean; phase?: PodPhase; created?: string } = {},
 ): Pod {
   return {
     metadata: {
@@ -42,6 +46,7 @@ function pod(
       creationTimestamp: o.created ?? '2026-01-01T00:00:00Z',
       labels: { app: 'agent', 'controller-revision-hash': o.old ? 'old' : daemonSetRevision(d) },
     },
+    spec: { containers: [] },
     status: {
       phase: o.phase ?? 'Running',
       conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
@@ -50,7 +55,7 @@ function pod(
 }
 
 describe('DaemonSet on the site node', () => {
-  const matches: [string, PodSpec, boolean][] = [
+  const matches: [string, SchedulingSpec, boolean][] = [
     ['tolerated taint, no selector', { tolerations: tolerateEdge }, true],
     ['untolerated NoSchedule taint', {}, false],
     ['Exists toleration without key tolerates all', { tolerations: [{ operator: 'Exists' }] }, true],
@@ -88,7 +93,7 @@ describe('DaemonSet on the site node', () => {
     ],
   ];
   for (const [name, spec, want] of matches)
-    it(`shouldRunOn: ${name}`, () => assert.equal(shouldRunOn(spec, node), want));
+    it(`shouldRunOn: ${name}`, () => assert.equal(shouldRunOn(spec as PodSpec, node), want));
 
   it('creates the one pod when none runs', () => {
     const plan = planDaemonSet(ds(), node, [], Date.now());

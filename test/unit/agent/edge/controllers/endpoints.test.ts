@@ -7,6 +7,7 @@ import {
 import { endpointsChanged, planSlices } from '../../../../../agent/edge/controllers/endpoints/plan.js';
 import type { EndpointSlice } from '../../../../../agent/edge/controllers/endpoints/types.js';
 import type { Pod, Service } from '../../../../../agent/edge/controllers/types.js';
+import type { PodPhase } from '../../../../../api/core.js';
 
 const svc: Service = {
   metadata: { name: 'web', namespace: 'ns', uid: 'svc-uid', labels: { tier: 'front' } },
@@ -18,7 +19,7 @@ const svc: Service = {
 
 function pod(
   name: string,
-  o: { ip?: string; ready?: boolean; phase?: string; deleting?: boolean; app?: string },
+  o: { ip?: string; ready?: boolean; phase?: PodPhase; deleting?: boolean; app?: string },
 ): Pod {
   return {
     metadata: {

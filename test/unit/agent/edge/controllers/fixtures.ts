@@ -1,5 +1,11 @@
 /** Builders for the edge-controller unit tests: small objects with only the fields under test. */
-import type { Deployment, Pod, ReplicaSet } from '../../../../../agent/edge/controllers/types.js';
+import type {
+  ContainerStatus,
+  Deployment,
+  Pod,
+  ReplicaSet,
+} from '../../../../../agent/edge/controllers/types.js';
+import type { PodPhase } from '../../../../../api/core.js';
 
 export const T0 = Date.parse('2024-05-01T12:00:00Z');
 
@@ -10,7 +16,8 @@ export function at(s: number): string {
 
 export interface PodOptions {
   node?: string;
-  phase?: string;
+  /** '' is a pod the API returned without a phase. */
+  phase?: PodPhase | '';
   ready?: boolean;
   /** Seconds after T0 the pod became ready. */
   readySince?: number;
@@ -35,7 +42,7 @@ export function pod(name: string, o: PodOptions = {}): Pod {
       creationTimestamp: at(o.created ?? 0),
     },
     spec: { nodeName: o.node ?? 'node-1', containers: [{ name: 'c' }] },
-    status: { phase: o.phase ?? 'Running' },
+    status: { phase: (o.phase ?? 'Running') as PodPhase },
   };
   if (o.labels) p.metadata.labels = o.labels;
   if (o.annotations) p.metadata.annotations = o.annotations;
@@ -55,7 +62,7 @@ export function pod(name: string, o: PodOptions = {}): Pod {
         ...(o.finishedAt !== undefined
           ? { state: { terminated: { exitCode: 1, finishedAt: at(o.finishedAt) } } }
           : {}),
-      },
+      } as ContainerStatus, // only what the controllers read
     ];
   }
   return p;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { LABELS } from '../../../../../agent/edge/engine/engine.js';
 import { attemptOf, containerName, containerSpecFor } from '../../../../../agent/edge/node/container-spec.js';
-import type { Container, Pod } from '../../../../../agent/edge/node/types.js';
+import type { Container, Pod } from '../../../../../api/core.js';
 import { container, pod, UID } from './fixtures.js';
 
 function spec(c: Container, p: Pod = pod({ containers: [c] }), attempt = 0) {

@@ -5,7 +5,7 @@ import {
   resolveEnv,
   type EnvContext,
 } from '../../../../../agent/edge/node/env.js';
-import type { ConfigMap, Container, Secret } from '../../../../../agent/edge/node/types.js';
+import type { ConfigMap, Container, Secret } from '../../../../../api/core.js';
 import { container, pod, UID } from './fixtures.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

@@ -1,6 +1,6 @@
 /** Builders shared by the edge node unit tests. */
 import { LABELS, type ObservedContainer } from '../../../../../agent/edge/engine/engine.js';
-import type { Container, Pod } from '../../../../../agent/edge/node/types.js';
+import type { Container, Pod } from '../../../../../api/core.js';
 
 export const UID = '11111111-2222-3333-4444-555555555555';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { jobFinishedEvent, scalingMessage } from '../../../../../agent/edge/controllers/events.js';
 import { containerFieldPath, goDuration } from '../../../../../agent/edge/node/pod-events.js';
-import type { Pod } from '../../../../../agent/edge/node/types.js';
+import type { Pod } from '../../../../../api/core.js';
 
 describe('kubelet and controller-manager event texts', () => {
   it('container field paths', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../../../apiserver/errors.js';
 import { engineId, logContainerName, logTarget } from '../../../../../agent/edge/node/log-target.js';
-import type { ContainerStatus, PodStatus } from '../../../../../agent/edge/node/types.js';
+import type { ContainerStatus, PodStatus } from '../../../../../api/core.js';
 import { container, pod } from './fixtures.js';
 
 function st(

@@ -8,7 +8,7 @@ import {
   type ProbeView,
 } from '../../../../../agent/edge/node/pod-status.js';
 import type { Waiting } from '../../../../../agent/edge/node/restart.js';
-import type { ContainerStatus, Pod, PodStatus } from '../../../../../agent/edge/node/types.js';
+import type { ContainerStatus, Pod, PodStatus } from '../../../../../api/core.js';
 import { container, iso, observed, pod, T0 } from './fixtures.js';
 
 const NOW = '2025-01-01T01:00:00Z';

@@ -17,7 +17,7 @@ import { SimulatedEngine } from '../../../../../agent/edge/engine/simulated.js';
 import { ContainerCache } from '../../../../../agent/edge/node/container-cache.js';
 import { PodSyncer, podPath } from '../../../../../agent/edge/node/pod-sync.js';
 import { ProbeManager } from '../../../../../agent/edge/node/probe-manager.js';
-import type { Container, Pod, PodStatus } from '../../../../../agent/edge/node/types.js';
+import type { Container, Pod, PodStatus } from '../../../../../api/core.js';
 import { startInProcessApi, type InProcessApi } from '../../../../helpers/inprocess-api.js';
 import { cleanup, tempDir } from '../../../../helpers/hub.js';
 

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { SimulatedEngine } from '../../../../../agent/edge/engine/simulated.js';
 import { runProbe, type ProbeTarget } from '../../../../../agent/edge/node/prober.js';
-import type { Probe } from '../../../../../agent/edge/node/types.js';
+import type { Probe } from '../../../../../api/core.js';
 import { container } from './fixtures.js';
 
 function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {

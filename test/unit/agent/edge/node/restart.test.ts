@@ -8,7 +8,7 @@ import {
   shouldRestart,
   type ContainerAction,
 } from '../../../../../agent/edge/node/restart.js';
-import type { Pod, RestartPolicy } from '../../../../../agent/edge/node/types.js';
+import type { Pod, RestartPolicy } from '../../../../../api/core.js';
 import { container, iso, observed, pod, T0, UID } from './fixtures.js';
 
 const CFG = { baseMs: 10_000, maxMs: 300_000 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvContext } from '../../../../../agent/edge/node/env.js';
-import type { ConfigMap, Secret, Volume } from '../../../../../agent/edge/node/types.js';
+import type { ConfigMap, Secret, Volume } from '../../../../../api/core.js';
 import { mountsFor, planVolumes, volumeDir } from '../../../../../agent/edge/node/volumes.js';
 import { writeVolumes } from '../../../../../agent/edge/node/volume-writer.js';
 import { cleanup, tempDir } from '../../../../helpers/hub.js';

@@ -1,8 +1,10 @@
 /**
- * The parts of core/v1 Pod, Node, ConfigMap and Secret the node runtime reads and writes. Objects
- * travel as plain JSON: every field is optional, as it is on the wire.
+ * core/v1 Pod (spec and status), ConfigMap and Secret: one definition for the node runtime (which
+ * writes pod status), the site controllers (which create pods from templates) and the agent (which
+ * summarises pods for the hub). Objects travel as plain JSON; fields the node runtime always writes
+ * are required here, the rest optional as on the wire.
  */
-import type { ObjectMeta } from '../../../api/kubernetes.js';
+import type { ObjectMeta } from './kubernetes.js';
 
 export interface ObjectFieldSelector {
   fieldPath: string;
@@ -157,6 +159,10 @@ export interface PodSpec {
   serviceAccountName?: string;
   schedulingGates?: { name: string }[];
   readinessGates?: { conditionType: string }[];
+  hostname?: string;
+  subdomain?: string;
+  nodeSelector?: Record<string, string>;
+  [other: string]: unknown;
 }
 
 export interface ContainerStateWaiting {
