@@ -336,8 +336,17 @@ describe('multi-cluster DNS records: ServiceDNSRecord → DNSEndpoint (real agen
     );
     const lag = Date.now() - notReadyAt;
     assert.ok(lag < 3000, `records followed NotReady after ${lag} ms`);
-    const west = (await record('web')).status?.dns?.find((d) => d.cluster === 'west');
-    assert.deepEqual(west?.loadBalancer, {}, 'west stays listed, without addresses');
+    // The record's status is written after its DNSEndpoint (the answers): it follows within moments.
+    const west = await waitFor(
+      'west listed without addresses in the record status',
+      async () => {
+        const w = (await record('web')).status?.dns?.find((d) => d.cluster === 'west');
+        return w && Object.keys(w.loadBalancer ?? {}).length === 0 ? w : undefined;
+      },
+      5_000,
+      50,
+    );
+    assert.deepEqual(west.loadBalancer, {}, 'west stays listed, without addresses');
 
     runAgent('west');
     await waitRecords('west back', {
