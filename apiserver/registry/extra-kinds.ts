@@ -1,12 +1,32 @@
 /**
  * Built-in kinds stored without controllers (storage and kube's basic validation only), so
  * manifests and federated templates that carry them apply: PVCs, HPAs, PDBs, NetworkPolicies,
- * StorageClasses, CSRs, PriorityClasses, ResourceQuotas, LimitRanges.
+ * StorageClasses, CSRs, PriorityClasses, ResourceQuotas, LimitRanges, and the two of kubectl's
+ * default prune set nothing else serves (ReplicationController, PersistentVolume).
  */
 import type { KubeObject, StatusCause } from '../../api/kubernetes.js';
 import type { BuiltinSpec } from './builtins.js';
 
 export const EXTRA_KINDS: BuiltinSpec[] = [
+  // In kubectl's default `apply --prune` set: without them every `kubectl apply --prune` fails.
+  {
+    group: '',
+    version: 'v1',
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    namespaced: true,
+    shortNames: ['rc'],
+    status: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'persistentvolumes',
+    kind: 'PersistentVolume',
+    namespaced: false,
+    shortNames: ['pv'],
+    status: true,
+  },
   {
     group: '',
     version: 'v1',
