@@ -12,6 +12,7 @@ import { Agent } from 'node:https';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { issue } from '../pki/pki.js';
 import {
   Client,
   WatchStream,
@@ -45,6 +46,8 @@ const SIZES = {
   seqUpdates: 1_000,
   concUpdates: 5_000,
   concurrency: 32,
+  /** Creates per round of the RBAC comparison (3 rounds each, admin and RoleBinding user alternating). */
+  rbacCreates: 1_000,
   listRepeats: 3,
   pageSize: 500,
   watchNamespaces: 1_000,
@@ -65,7 +68,7 @@ const BUDGET = { raw: 15_000, writes: 25_000, fill: 25_000, list: 15_000, watchR
 /** The whole bench is aborted (hub killed, temp dirs removed) past this. */
 const HARD_LIMIT_MS = 170_000;
 
-const TARGET = { createsVsRaw: 3, watchP99Ms: 50 };
+const TARGET = { createsVsRaw: 3, watchP99Ms: 50, rbacCost: 0.1 };
 const BULK_NS = 'bench-bulk';
 const SENT_AT = 'bench.edgefed.io/sent-at';
 
@@ -394,6 +397,53 @@ function latencyText(r: WatchRun): string {
   );
 }
 
+/**
+ * What RBAC costs: creates/s of a user whose right comes from a RoleBinding to `edit` against
+ * `system:masters` (the admin, authorized before RBAC is consulted), same namespace and
+ * concurrency, rounds alternating so drift hits both alike. Medians of 3 rounds each.
+ */
+async function rbacCost(h: Hub, admin: Client, dataDir: string): Promise<{ admin: number; editor: number }> {
+  const pkiDir = join(dataDir, 'pki');
+  const ca = {
+    cert: readFileSync(join(pkiDir, 'ca.crt'), 'utf8'),
+    key: readFileSync(join(pkiDir, 'ca.key'), 'utf8'),
+  };
+  const leaf = await issue(ca, { commonName: 'bench-editor', usage: 'client', days: 1 });
+  const ns = 'bench-rbac';
+  await admin.json('POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns },
+  });
+  await admin.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'bench-editor', namespace: ns },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bench-editor' }],
+  });
+  const editor = new Client(h.url, { ca: h.tls.ca, cert: leaf.cert, key: leaf.key ?? '' }, 64);
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  // The binding takes effect through the authorizer's watch: wait for it.
+  for (let i = 0; i < 200 && (await editor.request('GET', `${path}?limit=1`)).status !== 200; i++)
+    await sleep(50);
+  let n = 0;
+  const rate = async (cl: Client, who: string): Promise<number> => {
+    const r = await runBounded(SIZES.rbacCreates, SIZES.concurrency, BUDGET.writes / 4, async () => {
+      await cl.json('POST', path, configMap(`${who}-${n++}`));
+    });
+    return r.done / (r.ms / 1000);
+  };
+  const a: number[] = [];
+  const e: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    a.push(await rate(admin, 'admin'));
+    e.push(await rate(editor, 'editor'));
+  }
+  editor.agent.destroy();
+  return { admin: percentile(a, 50), editor: percentile(e, 50) };
+}
+
 async function main(): Promise<void> {
   const benchStart = performance.now();
   const loadStart = loadavg()[0];
@@ -542,6 +592,13 @@ async function main(): Promise<void> {
       SIZES.concurrency,
       (i) => createAt(base + i),
       target,
+    );
+    process.stderr.write('bench: RBAC...\n');
+    const rbac = await rbacCost(h, c, dataDir);
+    row(
+      `creates/s, ${SIZES.concurrency} clients: RoleBinding user vs system:masters`,
+      `${fmt(rbac.editor)}/s vs ${fmt(rbac.admin)}/s (${fmt((1 - rbac.editor / rbac.admin) * 100, 1)} % cost)`,
+      `cost < ${TARGET.rbacCost * 100} %`,
     );
     const created = rvs.filter((v) => v !== undefined).length;
     const updateAt = async (i: number): Promise<void> => {
@@ -721,6 +778,14 @@ async function main(): Promise<void> {
         reference: `raw SQLite commit bound ${fmt(rawNear)}/s`,
         ratio: concCreate / rawNear,
         ok: concCreate >= rawNear,
+      },
+      {
+        what: 'RBAC authorization cost on creates',
+        measured: `${fmt(rbac.editor)}/s as a RoleBinding user`,
+        goal: `< ${TARGET.rbacCost * 100} % below system:masters`,
+        reference: `system:masters ${fmt(rbac.admin)}/s, same run`,
+        ratio: rbac.editor / rbac.admin,
+        ok: rbac.editor >= rbac.admin * (1 - TARGET.rbacCost),
       },
       {
         what: `watch delivery p99 @ ${fmt(namespaces.length)} watchers`,
